@@ -1,0 +1,220 @@
+"""Every prompt uniner sends or trains on, in one place.
+
+The student conversation (paper, section 3)::
+
+    USER:      Text: <passage>            (``Dataset: <name> \\nText: <passage>`` when supervised)
+    ASSISTANT: I've read this text.
+    USER:      What describes <type> in the text?
+    ASSISTANT: ["mention", ...]           (one query/answer pair per type)
+
+It is rendered in one of two styles, and the engine and the trainer both import the renderers
+below so that training and inference cannot drift:
+
+* ``uniner`` - the exact string format of the released UniversalNER checkpoints (FastChat's
+  ``ner`` template: system line, ``USER: ``/``ASSISTANT: `` roles, answers closed by ``</s>``);
+* ``chat``   - the same turns through the tokenizer's own chat template (modern instruct models).
+
+The teacher prompts of the data-construction step (paper, section 2) live here too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+# Bump when any rendering below changes: caches and saved models record it and refuse a mismatch.
+TEMPLATE_VERSION = "uniner-prompts-1"
+
+# ---------------------------------------------------------------- student conversation
+
+UNINER_SYSTEM = "A virtual assistant answers questions from a user based on the provided text."
+ACKNOWLEDGEMENT = "I've read this text."
+UNINER_EOS = "</s>"
+
+Role = Literal["user", "assistant"]
+Style = Literal["uniner", "chat"]
+STYLES: tuple[Style, ...] = ("uniner", "chat")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of a conversation; ``loss`` marks the assistant answers a student learns."""
+
+    role: Role
+    content: str
+    loss: bool = False
+
+
+def passage_message(text: str, dataset: str | None = None) -> str:
+    """The first user turn: the passage, prefixed by its dataset name when supervised."""
+    if dataset:
+        return f"Dataset: {dataset} \nText: {text}"
+    return f"Text: {text}"
+
+
+def query_message(entity_type: str) -> str:
+    """The user turn that asks for one entity type."""
+    return f"What describes {entity_type} in the text?"
+
+
+def format_answer(mentions: Sequence[str]) -> str:
+    """The assistant's answer: a JSON list of mention strings (non-ASCII kept as is)."""
+    return json.dumps(list(mentions), ensure_ascii=False)
+
+
+def conversation(
+    text: str,
+    answers: Sequence[tuple[str, Sequence[str] | None]],
+    dataset: str | None = None,
+    *,
+    loss_on_acknowledgement: bool = False,
+) -> list[Turn]:
+    """Build the turns for one passage.
+
+    Args:
+        text: the passage.
+        answers: ``(type, mentions)`` pairs in the order to ask them; ``mentions=None``
+            leaves the last query open for generation (inference).
+        dataset: dataset name for the dataset-specific variant, or None.
+        loss_on_acknowledgement: also train on ``I've read this text.`` (the released code
+            does; the paper's text says loss is on the answers only).
+    """
+    turns = [
+        Turn("user", passage_message(text, dataset)),
+        Turn("assistant", ACKNOWLEDGEMENT, loss=loss_on_acknowledgement),
+    ]
+    for entity_type, mentions in answers:
+        turns.append(Turn("user", query_message(entity_type)))
+        if mentions is not None:
+            turns.append(Turn("assistant", format_answer(mentions), loss=True))
+    return turns
+
+
+# ---------------------------------------------------------------- rendering: uniner style
+
+
+def render_uniner(
+    turns: Sequence[Turn],
+    *,
+    add_generation_prompt: bool = False,
+) -> list[tuple[str, bool]]:
+    """Render turns in the released checkpoints' format as ``(segment, carries_loss)`` pairs.
+
+    Joining the segments gives the prompt string. An assistant segment that carries loss
+    includes its closing ``</s>`` so the student learns to stop.
+    """
+    segments: list[tuple[str, bool]] = [(UNINER_SYSTEM + " ", False)]
+    for turn in turns:
+        if turn.role == "user":
+            segments.append((f"USER: {turn.content} ASSISTANT:", False))
+        else:
+            segments.append((" ", False))
+            segments.append((turn.content + UNINER_EOS, turn.loss))
+    if not add_generation_prompt and turns and turns[-1].role == "user":
+        raise ValueError("a conversation ending in a user turn needs add_generation_prompt=True")
+    return segments
+
+
+def uniner_prefix(text: str, dataset: str | None = None) -> str:
+    """The part of a uniner-style prompt shared by every type query about ``text``."""
+    return "".join(s for s, _ in render_uniner(conversation(text, [], dataset)))
+
+
+def uniner_query(entity_type: str) -> str:
+    """The per-type suffix of a uniner-style prompt (ends where the answer starts)."""
+    return f"USER: {query_message(entity_type)} ASSISTANT:"
+
+
+# ---------------------------------------------------------------- rendering: chat style
+
+
+def chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
+    """Turns as the ``[{"role", "content"}]`` list that ``apply_chat_template`` takes."""
+    return [{"role": t.role, "content": t.content} for t in turns]
+
+
+def render_chat(
+    tokenizer: Any,
+    turns: Sequence[Turn],
+    *,
+    add_generation_prompt: bool = False,
+) -> list[tuple[str, bool]]:
+    """Render turns with the tokenizer's chat template as ``(segment, carries_loss)`` pairs.
+
+    The template is applied to growing prefixes of the conversation so that each assistant
+    answer (and the end-of-turn marker the template puts after it) is its own segment.
+    """
+    segments: list[tuple[str, bool]] = []
+    done = ""
+    if not add_generation_prompt and turns and turns[-1].role == "user":
+        raise ValueError("a conversation ending in a user turn needs add_generation_prompt=True")
+    for i, turn in enumerate(turns):
+        upto = chat_messages(turns[: i + 1])
+        # A user segment includes the header that opens the next assistant turn.
+        rendered = tokenizer.apply_chat_template(
+            upto, tokenize=False, add_generation_prompt=turn.role == "user"
+        )
+        if not rendered.startswith(done):
+            raise ValueError(
+                "the tokenizer's chat template does not render conversations "
+                "incrementally; use style='uniner'"
+            )
+        segments.append((rendered[len(done) :], turn.loss))
+        done = rendered
+    return segments
+
+
+def render(
+    style: Style,
+    turns: Sequence[Turn],
+    *,
+    tokenizer: Any = None,
+    add_generation_prompt: bool = False,
+) -> list[tuple[str, bool]]:
+    """Render turns in the given style; ``chat`` needs the tokenizer."""
+    if style == "uniner":
+        return render_uniner(turns, add_generation_prompt=add_generation_prompt)
+    if style == "chat":
+        if tokenizer is None or not getattr(tokenizer, "chat_template", None):
+            raise ValueError("style='chat' needs a tokenizer with a chat template")
+        return render_chat(tokenizer, turns, add_generation_prompt=add_generation_prompt)
+    raise ValueError(f"unknown prompt style {style!r}; choose one of {STYLES}")
+
+
+def default_style(tokenizer: Any) -> Style:
+    """``chat`` when the tokenizer has a chat template, else the released ``uniner`` format."""
+    return "chat" if getattr(tokenizer, "chat_template", None) else "uniner"
+
+
+# ---------------------------------------------------------------- teacher (data construction)
+
+TEACHER_SYSTEM = "You are a helpful information extraction system."
+
+# Verbatim from the paper (Fig. 1): entity + free-form type.
+TEACHER_ENTITY_PROMPT = (
+    "Given a passage, your task is to extract all entities and identify their entity types. "
+    "The output should be in a list of tuples of the following format: "
+    '[("entity 1", "type of entity 1"), ... ]. Passage: {passage}'
+)
+
+# The paper's definition variant (types as short sentences); it tuned worse on the benchmark.
+TEACHER_DEFINITION_PROMPT = (
+    "Given a paragraph, your task is to extract all entities and concepts, and define their "
+    "type using a short sentence. The output should be in the following format: "
+    '[("entity", "definition of entity type in a short sentence"), ... ]. Paragraph: {passage}'
+)
+
+TEACHER_PROMPTS = {"entity": TEACHER_ENTITY_PROMPT, "definition": TEACHER_DEFINITION_PROMPT}
+
+
+def teacher_messages(
+    passage: str, template: str = TEACHER_ENTITY_PROMPT, system: str | None = TEACHER_SYSTEM
+) -> list[dict[str, str]]:
+    """The chat messages sent to the teacher for one passage."""
+    if "{passage}" not in template:
+        raise ValueError(f"a teacher template must contain '{{passage}}': {template!r}")
+    messages = [{"role": "system", "content": system}] if system else []
+    messages.append({"role": "user", "content": template.replace("{passage}", passage)})
+    return messages
