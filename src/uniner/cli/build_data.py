@@ -1,0 +1,53 @@
+"""``uniner build-data``: annotated passages -> train/dev conversation JSONL."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "build-data",
+        help="build training conversations (with negative types) from annotations",
+        description="Turn teacher annotations or a supervised set into conversations.",
+    )
+    parser.add_argument("--input", nargs="+", required=True, metavar="FILE")
+    parser.add_argument("--out", required=True, metavar="DIR")
+    parser.add_argument("--negatives", choices=("frequency", "uniform", "none"))
+    parser.add_argument("--n-negatives", type=int, default=2, metavar="N")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--dataset-specific",
+        metavar="NAME",
+        help="prefix 'Dataset: NAME' (supervised sets); '-' uses each record's dataset",
+    )
+    parser.add_argument("--max-length", type=int, default=1024, metavar="TOKENS")
+    parser.add_argument("--tokenizer", metavar="NAME", help="measure lengths with it")
+    parser.add_argument("--dev-fraction", type=float, default=0.05)
+    parser.add_argument("--format", dest="input_format", help="force the input reader format")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from uniner.instruct import BuildConfig, build_data
+
+    named = args.dataset_specific
+    config = BuildConfig(
+        negatives=args.negatives or "frequency",
+        n_negatives=args.n_negatives,
+        seed=args.seed,
+        dataset_specific=True if named == "-" else (named or False),
+        max_length=args.max_length,
+        dev_fraction=args.dev_fraction,
+    )
+    result = build_data(
+        args.input, args.out, config, tokenizer=args.tokenizer, input_format=args.input_format
+    )
+    s = result.stats
+    print(
+        f"{s['passages']} passages -> {s['train_conversations']} train / "
+        f"{s['dev_conversations']} dev conversations, {s['questions']} questions "
+        f"({s['negative_questions']} negative), {s['types']} types -> {result.train.parent}"
+    )
+    return 0

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from uniner.cli import main
+from uniner.errors import DataFormatError
+from uniner.instruct import Conversation, read_conversations, read_records
+
+ANNOTATION = {
+    "id": "a1",
+    "text": "Ada Lovelace lived in London.",
+    "entities": [
+        {"start": 0, "end": 12, "text": "Ada Lovelace", "type": "person"},
+        {"start": 22, "end": 28, "text": "London", "type": "city"},
+    ],
+    "types": ["person", "city"],
+}
+
+
+def _write_annotations(path: Path, n: int) -> Path:
+    lines = [json.dumps({**ANNOTATION, "id": f"a{i}"}) for i in range(n)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_build_data_cli_writes_official_jsonl_split_and_config(tmp_path: Path) -> None:
+    source = _write_annotations(tmp_path / "annotations.jsonl", 10)
+    out = tmp_path / "built"
+    code = main(["build-data", "--input", str(source), "--out", str(out), "--seed", "7"])
+    assert code == 0
+    train = read_conversations(out / "train.jsonl")
+    dev = read_conversations(out / "dev.jsonl")
+    assert (len(train), len(dev)) == (9, 1)
+    assert sorted(train[0].answers) == [("city", ["London"]), ("person", ["Ada Lovelace"])]
+    written = json.loads((out / "build_config.json").read_text())
+    assert written["config"]["seed"] == 7
+    assert written["stats"]["passages"] == 10
+
+
+def test_bad_annotation_line_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "annotations.jsonl"
+    bad = {**ANNOTATION, "entities": [{"start": 0, "end": 3, "type": "person"}, {"end": 1}]}
+    path.write_text(json.dumps(ANNOTATION) + "\n" + json.dumps(bad) + "\n")
+    with pytest.raises(DataFormatError, match=r"annotations.jsonl, line 2"):
+        read_records(path)
+
+
+def test_from_official_rejects_other_formats() -> None:
+    record = {"id": "x", "conversations": [{"from": "human", "value": "Hello"}, {"from": "gpt"}]}
+    with pytest.raises(DataFormatError, match="turn 1"):
+        Conversation.from_official(record)
+    record["conversations"][1] = {"from": "gpt", "value": "I've read this text."}
+    with pytest.raises(DataFormatError, match="Text: <passage>"):
+        Conversation.from_official(record)
+
+
+@pytest.mark.data
+def test_reads_the_released_zero_shot_file(shared_data: Path) -> None:
+    convs = read_conversations(shared_data / "zero-shot-uniner" / "CrossNER_AI.json")
+    assert len(convs) == 5603
+    assert convs[0].id == "CrossNER_AI_0" and len(convs[0].answers) == 1
