@@ -1,0 +1,167 @@
+"""The HTTP API's request and response bodies, and the limit checks a request must pass.
+
+Field types are strict (a number is not a string, a string is not a list) and unknown fields
+are refused, so a misspelt option fails loudly instead of being ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from uniner.serve.config import ServeConfig
+from uniner.serve.protocol import ENGINE_OPTIONS
+from uniner.types import Entity, clean_types
+
+
+class ExtractRequest(BaseModel):
+    """``POST /extract``: one ``text`` or a list of ``texts``, the ``types`` to find, options."""
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"text": "Ada Lovelace was born in London.", "types": ["person", "city"]}]
+        },
+    )
+
+    text: str | None = Field(default=None, description="One text (or use `texts`).")
+    texts: list[str] | None = Field(default=None, description="Several texts, one answer each.")
+    types: list[str] = Field(description="Entity types to extract, e.g. ['person', 'city'].")
+    dataset: str | None = Field(
+        default=None, description="Dataset name for a supervised model's `Dataset:` prefix."
+    )
+    keep_ungrounded: bool | None = Field(
+        default=None, description="Keep answers not found verbatim in the text."
+    )
+    flat: bool | None = Field(default=None, description="Resolve overlapping mentions.")
+    constrained: bool | None = Field(
+        default=None, description="Constrain decoding to substrings of the text."
+    )
+
+    @model_validator(mode="after")
+    def _one_of_text_or_texts(self) -> ExtractRequest:
+        if (self.text is None) == (self.texts is None):
+            raise ValueError("give exactly one of 'text' (a string) or 'texts' (a list)")
+        return self
+
+
+class EntityOut(BaseModel):
+    """One mention: ``text == input[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+    type: str
+    score: float | None = None
+
+
+class ExtractResult(BaseModel):
+    """One text's mentions (the shape ``uniner extract`` prints)."""
+
+    text: str
+    entities: list[EntityOut]
+
+
+class ExtractBatchResult(BaseModel):
+    """The answer to a request with ``texts``: one result per text, in order."""
+
+    results: list[ExtractResult]
+
+
+# (types, dataset, options): texts asked with equal keys can share one model call.
+BatchKey = tuple[tuple[str, ...], str | None, tuple[tuple[str, bool], ...]]
+
+
+class RequestLimitError(ValueError):
+    """A request breaks a limit or a rule; ``status`` is the HTTP code to answer with."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CheckedRequest:
+    """A request that passed every limit: what the batcher needs."""
+
+    texts: list[str]
+    types: tuple[str, ...]
+    dataset: str | None
+    options: tuple[tuple[str, bool], ...]  # only the options the client set, sorted
+
+    @property
+    def key(self) -> BatchKey:
+        """Texts with equal keys can share one model call."""
+        return (self.types, self.dataset, self.options)
+
+
+def check_request(request: ExtractRequest, config: ServeConfig) -> CheckedRequest:
+    """Apply the configured limits; raise RequestLimitError with a message naming the limit."""
+    texts = [request.text] if request.text is not None else list(request.texts or [])
+    if not texts:
+        raise RequestLimitError("'texts' is empty: give at least one text")
+    if len(texts) > config.max_texts:
+        raise RequestLimitError(
+            f"{len(texts)} texts in one request; the limit is {config.max_texts} (max_texts)"
+        )
+    for index, text in enumerate(texts):
+        _check_text(text, index, config)
+    types = _check_types(request.types, config)
+    options = tuple(
+        sorted(
+            (name, value)
+            for name in ENGINE_OPTIONS
+            if (value := getattr(request, name)) is not None
+        )
+    )
+    dataset = request.dataset.strip() or None if request.dataset is not None else None
+    return CheckedRequest(texts, types, dataset, options)
+
+
+def _check_text(text: str, index: int, config: ServeConfig) -> None:
+    if len(text) > config.max_text_chars:
+        raise RequestLimitError(
+            f"text {index} has {len(text)} characters; the limit is {config.max_text_chars} "
+            "(max_text_chars)"
+        )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        # JSON allows lone surrogates ("\ud800"); no tokenizer can encode them.
+        raise RequestLimitError(f"text {index} is not valid Unicode: {err.reason}") from err
+
+
+def _check_types(types: list[str], config: ServeConfig) -> tuple[str, ...]:
+    try:
+        cleaned = clean_types(types)
+    except (TypeError, ValueError) as err:
+        raise RequestLimitError(str(err)) from err
+    if len(cleaned) > config.max_types:
+        raise RequestLimitError(
+            f"{len(cleaned)} entity types in one request; the limit is {config.max_types} "
+            "(max_types)"
+        )
+    for entity_type in cleaned:
+        if len(entity_type) > config.max_type_chars:
+            raise RequestLimitError(
+                f"entity type {entity_type[:40]!r}... has {len(entity_type)} characters; the "
+                f"limit is {config.max_type_chars} (max_type_chars)"
+            )
+        try:
+            entity_type.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise RequestLimitError(f"entity type is not valid Unicode: {err.reason}") from err
+    return tuple(cleaned)
+
+
+def result_of(text: str, entities: list[Entity]) -> ExtractResult:
+    """The response body for one text (mentions in text order, score always present)."""
+    return ExtractResult(
+        text=text,
+        entities=[
+            EntityOut(start=e.start, end=e.end, text=e.text, type=e.type, score=e.score)
+            for e in sorted(entities)
+        ],
+    )
