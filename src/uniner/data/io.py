@@ -1,0 +1,139 @@
+"""Loading and writing datasets in every supported format.
+
+=========== ====================================================== =============
+format      what it holds                                          extension
+=========== ====================================================== =============
+uniner      official conversation JSON (per type, or multi-turn)   .json
+spans       span JSON ``sentence``/``entities[{name,type,pos}]``    .json
+conll       token ... tag columns, IOB1/IOB2/BIOES                 .conll .bio …
+jsonl       ``{"text", "entities": [{"start","end","type"}]}``     .jsonl
+pile-ner    Pile-NER instruction lines (read only)                 .jsonl
+=========== ====================================================== =============
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from uniner.data.conll import read_conll, write_conll
+from uniner.data.conversations import read_conversations, write_conversations
+from uniner.data.labels import LabelMapSource, apply_label_map, effective_label_map
+from uniner.data.pile_ner import read_pile_ner
+from uniner.data.spans import read_jsonl_spans, read_spans, write_jsonl_spans, write_spans
+from uniner.errors import DataFormatError
+from uniner.types import AnnotatedText, Dataset
+
+FORMATS = ("uniner", "spans", "conll", "jsonl", "pile-ner")
+WRITABLE = ("uniner", "spans", "conll", "jsonl")
+# formats whose labels are a dataset's tags (so the default map drops else/misc)
+TAGGED_FORMATS = ("spans", "conll", "jsonl")
+SPLITS = ("train", "dev", "valid", "validation", "test")
+CONLL_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes", ".tsv", ".txt")
+
+Reader = Callable[[Path], tuple[list[AnnotatedText], list[str]]]
+
+
+def _read_uniner(path: Path) -> tuple[list[AnnotatedText], list[str]]:
+    records = read_conversations(path)
+    return records, []
+
+
+READERS: dict[str, Reader] = {
+    "uniner": _read_uniner,
+    "spans": read_spans,
+    "conll": read_conll,
+    "jsonl": read_jsonl_spans,
+    "pile-ner": read_pile_ner,
+}
+
+
+def load_dataset(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    name: str | None = None,
+    label_map: LabelMapSource = None,
+    domain: str | None = None,
+    split: str | None = None,
+) -> Dataset:
+    """Read an NER file into a :class:`Dataset`.
+
+    Args:
+        path: the file.
+        format: one of ``FORMATS``; guessed from the extension and content when None.
+        name: the dataset's name; default the file's stem, or its folder for ``test.json`` etc.
+        label_map: label -> type (``None`` drops), a bundled map's name or a YAML/JSON file;
+            it overrides the dataset's bundled map key by key. Span-labelled formats always
+            drop ``else``/``misc`` unless the map says otherwise.
+        domain: the dataset's domain (default ``general``).
+        split: the split (default from the file name, else ``test``).
+
+    Raises:
+        DataFormatError: the file is not in the format (names the file, line and expectation).
+
+    >>> from uniner.paths import resources
+    >>> gold = load_dataset(resources() / "examples" / "gold.json")
+    >>> len(gold), gold.types[:2]
+    (3, ['person', 'organization'])
+    """
+    path = Path(path)
+    fmt = format or guess_format(path)
+    if fmt not in READERS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    records, types = READERS[fmt](path)
+    name = name or default_name(path)
+    mapping = effective_label_map(name, label_map, with_default=fmt in TAGGED_FORMATS)
+    if mapping:
+        apply_label_map(records, mapping)
+        types = []  # recomputed from the mapped records
+    for record in records:
+        record.dataset = name
+    split = split or (path.stem.lower() if path.stem.lower() in SPLITS else "test")
+    return Dataset(name, records, types, domain or "general", split)
+
+
+def default_name(path: Path) -> str:
+    """``ner/crossner_ai/test.json`` -> ``crossner_ai``; ``CrossNER_AI.json`` -> ``CrossNER_AI``."""
+    return path.parent.name if path.stem.lower() in SPLITS and path.parent.name else path.stem
+
+
+def guess_format(path: Path) -> str:
+    """Guess a file's format from its extension and its first record."""
+    suffix = path.suffix.lower()
+    if suffix in CONLL_SUFFIXES:
+        return "conll"
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        head = handle.read(4096).lstrip()
+    if head.startswith("["):
+        return "uniner" if '"conversations"' in head else "spans"
+    if head.startswith("{"):
+        first = head.splitlines()[0]
+        return "pile-ner" if '"doc_question_pairID"' in first else "jsonl"
+    if suffix in (".json", ".jsonl"):
+        raise DataFormatError(path, 1, "a JSON list or JSON lines (file starts otherwise)")
+    return "conll"
+
+
+def write_dataset(
+    dataset: Dataset, path: str | Path, *, format: str, multi_turn: bool = False
+) -> Path:
+    """Write ``dataset`` to ``path`` in ``format`` (one of ``WRITABLE``); returns the path.
+
+    ``multi_turn`` writes the conversation format with one record per passage (the training
+    form) instead of one per (passage, type).
+    """
+    path = Path(path)
+    if format == "uniner":
+        write_conversations(dataset, path, multi_turn=multi_turn)
+    elif format == "spans":
+        write_spans(dataset, path)
+    elif format == "conll":
+        write_conll(dataset, path)
+    elif format == "jsonl":
+        write_jsonl_spans(dataset, path)
+    else:
+        raise ValueError(f"cannot write format {format!r}; choose one of {', '.join(WRITABLE)}")
+    return path
