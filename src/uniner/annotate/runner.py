@@ -1,0 +1,210 @@
+"""The annotation run: sample passages, ask the teacher (cache first), filter, write outputs.
+
+Outputs in ``config.out``:
+
+* ``config.json``      - the options used (with the template text and version);
+* ``passages.jsonl``   - the sampled passages with provenance, in corpus order;
+* ``annotations.jsonl``- one ``AnnotatedText`` per kept passage, in the same order;
+* ``stats.json``       - drops by reason, mentions, types, usage and cost;
+* ``drops.png``, ``types.png``, ``shares.png`` - the figures.
+
+Everything written depends only on the sample and the cached answers, never on the order
+in which answers arrived, so a resumed run writes exactly what an uninterrupted one does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from uniner.annotate.cache import ResponseCache
+from uniner.annotate.config import AnnotateConfig
+from uniner.annotate.filtering import FilterResult, filter_answer
+from uniner.annotate.plots import write_plots
+from uniner.annotate.stats import Usage, annotation_stats
+from uniner.annotate.teacher import Messages, Teacher, TeacherResponse, request_key
+from uniner.corpus.passage import Passage
+from uniner.corpus.pipeline import sample_passages
+from uniner.errors import TeacherError
+from uniner.prompts import teacher_messages
+
+
+@dataclass(frozen=True)
+class Request:
+    """One passage's request to the teacher."""
+
+    passage: Passage
+    messages: Messages
+    key: str
+
+
+@dataclass
+class AnnotateResult:
+    """What a run produced: the kept annotations, the figures, and where files went."""
+
+    records: list[Any]
+    stats: dict[str, Any]
+    out: Path
+
+
+def make_teacher(config: AnnotateConfig) -> Teacher:
+    """The teacher the config names."""
+    if config.backend == "transformers":
+        from uniner.annotate.local_teacher import TransformersTeacher
+
+        return TransformersTeacher(config.teacher_model)
+    from uniner.annotate.openai_teacher import OpenAITeacher, RetryPolicy
+
+    assert config.teacher_url and config.teacher_model  # checked by AnnotateConfig
+    return OpenAITeacher(
+        config.teacher_url,
+        config.teacher_model,
+        timeout=config.timeout,
+        retry=RetryPolicy(max_retries=config.max_retries),
+    )
+
+
+def annotate(
+    config: AnnotateConfig, *, teacher: Teacher | None = None, progress: bool = True
+) -> AnnotateResult:
+    """Run the data-construction step end to end; re-running resumes from the cache.
+
+    Args:
+        config: the run's options.
+        teacher: a teacher to use instead of the one ``config`` names.
+        progress: show progress bars.
+
+    >>> config = AnnotateConfig(CorpusConfig("pile.jsonl", n=50_000), out="run",
+    ...     teacher_url="http://localhost:8000/v1", teacher_model="gpt")  # doctest: +SKIP
+    >>> annotate(config).stats["passages"]["kept"]                         # doctest: +SKIP
+    """
+    started = time.perf_counter()
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_json(out / "config.json", config.to_dict())
+    passages, report = sample_passages(config.corpus, progress=progress)
+    _write_jsonl(out / "passages.jsonl", [p.to_dict() for p in passages])
+    teacher = teacher or make_teacher(config)
+    requests = [_request(p, config, teacher) for p in passages]
+    with ResponseCache(config.cache_path) as cache:
+        answers, sent = asyncio.run(_answer_all(requests, teacher, cache, config, progress))
+    results = [_filter(r.passage, answers.get(r.key), config) for r in requests]
+    records = [r.record for r in results if r.record is not None]
+    _write_jsonl(out / "annotations.jsonl", [r.to_dict() for r in records])
+    stats = annotation_stats(results)
+    stats["corpus"] = report.__dict__
+    stats["usage"] = _usage(answers, sent, config)
+    stats["seconds"] = round(time.perf_counter() - started, 2)
+    _write_json(out / "stats.json", stats)
+    write_plots(stats, out)
+    return AnnotateResult(records, stats, out)
+
+
+def _request(passage: Passage, config: AnnotateConfig, teacher: Teacher) -> Request:
+    messages = teacher_messages(passage.text, config.template, config.system)
+    return Request(
+        passage, messages, request_key(teacher.backend, teacher.model, messages, config.sampling)
+    )
+
+
+def _filter(
+    passage: Passage, response: TeacherResponse | None, config: AnnotateConfig
+) -> FilterResult:
+    return filter_answer(
+        passage,
+        None if response is None else response.text,
+        excluded_types=config.excluded_types,
+        drop_non_english=config.drop_non_english,
+        keep_empty=config.keep_empty,
+    )
+
+
+async def _answer_all(
+    requests: Sequence[Request],
+    teacher: Teacher,
+    cache: ResponseCache,
+    config: AnnotateConfig,
+    progress: bool,
+) -> tuple[dict[str, TeacherResponse], list[TeacherResponse]]:
+    """Every answer (cached or new) by key, and the ones sent in this run."""
+    answers = cache.get_many(r.key for r in requests)
+    todo = iter([r for r in requests if r.key not in answers])
+    sent: list[TeacherResponse] = []
+    failures: list[str] = []
+    bar = tqdm(
+        total=len(requests),
+        initial=len(answers),
+        desc="annotating",
+        unit="passage",
+        disable=not progress,
+        dynamic_ncols=True,
+    )
+    hits = len(answers)
+    bar.set_postfix(cache_hits=hits, failed=0)
+
+    async def worker() -> None:
+        for request in todo:  # one shared iterator: each request goes to exactly one worker
+            if len(failures) >= config.max_failures:
+                return
+            try:
+                response = await teacher.complete(request.messages, config.sampling)
+            except TeacherError as err:
+                failures.append(str(err))
+            else:
+                cache.put(
+                    request.key,
+                    response,
+                    backend=teacher.backend,
+                    model=teacher.model,
+                    request={"messages": request.messages, "params": config.sampling.__dict__},
+                )
+                answers[request.key] = response
+                sent.append(response)
+            bar.update(1)
+            bar.set_postfix(cache_hits=hits, failed=len(failures))
+
+    try:
+        await asyncio.gather(*(worker() for _ in range(config.concurrency)))
+    finally:
+        bar.close()
+        aclose = getattr(teacher, "aclose", None)
+        if aclose is not None:
+            await aclose()
+    if len(failures) >= config.max_failures:
+        raise TeacherError(
+            f"{len(failures)} requests failed for good (max_failures={config.max_failures}); "
+            f"answers so far are cached, re-run to resume. Last error: {failures[-1]}"
+        )
+    return answers, sent
+
+
+def _usage(
+    answers: dict[str, TeacherResponse], sent: list[TeacherResponse], config: AnnotateConfig
+) -> dict[str, Any]:
+    prices = (config.price_input, config.price_output)
+    return {
+        "total": Usage.of(list(answers.values())).to_dict(*prices),
+        "this_run": Usage.of(sent).to_dict(*prices),
+        "cache_hits": len(answers) - len(sent),
+        "price_per_million": {"input": prices[0], "output": prices[1]},
+    }
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    # Written to a temporary name and renamed, so a killed run never leaves half a file.
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    tmp.replace(path)
