@@ -1,0 +1,65 @@
+"""``uniner eval``: run a model over a benchmark (or score saved predictions) and report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "eval",
+        help="evaluate a model (or a folder of predictions) on a benchmark",
+        description="Run a model over a benchmark's datasets, score them with the official "
+        "and strict metrics, and write results.json, results.md and results.png. "
+        "With --predictions DIR instead of --model, score saved prediction files "
+        "(DIR/<dataset>.<ext>, as `uniner eval --out` writes under predictions/).",
+    )
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--model", help="model folder or hub id (default: the embedded student)")
+    source.add_argument("--predictions", metavar="DIR", help="score prediction files instead")
+    p.add_argument("--adapter", default=None, help="LoRA adapter folder for --model")
+    p.add_argument("--benchmark", default="zero-shot", help="benchmark or dataset name")
+    p.add_argument("--config", default=None, help="YAML/JSON file adding datasets/benchmarks")
+    p.add_argument("--data-root", default=None, help="where dataset paths start")
+    p.add_argument("--limit", type=int, default=None, help="passages per dataset")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument(
+        "--metric",
+        action="append",
+        choices=("official", "strict"),
+        help="metric(s) to compute; the first is the summary's (default: official, strict)",
+    )
+    p.add_argument("--out", default=None, help="output folder (default: no files written)")
+    p.add_argument("--json", action="store_true", help="print one JSON summary object")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from uniner.evaluation import evaluate, evaluate_predictions
+    from uniner.evaluation.report import markdown_table
+
+    common: dict[str, Any] = {
+        "limit": args.limit,
+        "out_dir": args.out,
+        "data_root": args.data_root,
+        "metrics": tuple(args.metric or ("official", "strict")),
+        "config": args.config,
+        "progress": not args.no_progress,
+    }
+    if args.predictions:
+        result = evaluate_predictions(args.predictions, args.benchmark, **common)
+    else:
+        from uniner.engine import NERModel
+
+        model = NERModel.from_pretrained(args.model, adapter=args.adapter)
+        result = evaluate(model, args.benchmark, batch_size=args.batch_size, **common)
+    if args.json:
+        print(json.dumps(result.summary(), ensure_ascii=False))
+    else:
+        print(markdown_table(result), end="")
+        if args.out:
+            print(f"\nwrote {args.out}/results.json, results.md, results.png")
+    return 0 if result.datasets else 1
