@@ -1,0 +1,49 @@
+"""The engine's options, one validated dataclass (``model.extract(..., flat=True)`` sets them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Decoder = Literal["shared", "naive"]
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """How answers are decoded and turned into mentions.
+
+    Attributes:
+        max_new_tokens: the longest answer decoded; a longer one is cut and counted in
+            ``Prediction.meta["truncated"]``.
+        keep_ungrounded: also report answer strings that do not occur in the text, in
+            ``Prediction.meta["ungrounded"]`` (they can never be entities: they have no span).
+        all_occurrences: every occurrence of an answer string is a mention (else the first).
+        flat: resolve overlapping mentions to non-overlapping ones (higher score, then longer).
+        constrained: decode under a constraint that makes every answer a JSON list of
+            substrings of the passage.
+        window_tokens: the most passage tokens in one prompt; longer texts are split.
+        window_overlap: tokens shared by consecutive windows.
+        decoder: ``shared`` (the fast path) or ``naive`` (the reference: one ``generate``
+            call per type query).
+    """
+
+    max_new_tokens: int = 64
+    keep_ungrounded: bool = False
+    all_occurrences: bool = True
+    flat: bool = False
+    constrained: bool = False
+    window_tokens: int = 512
+    window_overlap: int = 64
+    decoder: Decoder = "shared"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be a positive int, got {self.max_new_tokens!r}")
+        if not isinstance(self.window_tokens, int) or self.window_tokens < 16:
+            raise ValueError(f"window_tokens must be an int >= 16, got {self.window_tokens!r}")
+        if not 0 <= self.window_overlap < self.window_tokens // 2:
+            raise ValueError(
+                f"window_overlap must be in [0, window_tokens/2), got {self.window_overlap!r}"
+            )
+        if self.decoder not in ("shared", "naive"):
+            raise ValueError(f"decoder must be 'shared' or 'naive', got {self.decoder!r}")

@@ -1,0 +1,79 @@
+"""Token ids of the student's prompts, split into the part all type queries share and the rest.
+
+The naive reference tokenizes one full prompt per (passage, type). The fast path must feed the
+model exactly the same ids, so it tokenizes the same full prompts and splits them at their
+longest common prefix: no assumption that ``tokenize(prefix) + tokenize(suffix)`` equals
+``tokenize(prefix + suffix)`` is needed, and the split is exact whatever the tokenizer does at
+the boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from uniner.prompts import Style, conversation, render
+
+
+@dataclass(frozen=True)
+class EncodedPassage:
+    """One passage's prompts: ``prefix + suffixes[i]`` is the full prompt for ``types[i]``."""
+
+    prefix: list[int]
+    suffixes: list[list[int]]
+    types: list[str]
+
+    def full(self, index: int) -> list[int]:
+        """The full prompt ids for the ``index``-th type (what the naive path feeds)."""
+        return self.prefix + self.suffixes[index]
+
+
+def prompt_text(
+    tokenizer: Any, style: Style, text: str, entity_type: str, dataset: str | None = None
+) -> str:
+    """The full prompt string asking for one type in one passage, ready for generation."""
+    turns = conversation(text, [(entity_type, None)], dataset)
+    segments = render(style, turns, tokenizer=tokenizer, add_generation_prompt=True)
+    return "".join(segment for segment, _ in segments)
+
+
+def encode_prompt(tokenizer: Any, style: Style, prompt: str) -> list[int]:
+    """Token ids of a rendered prompt.
+
+    The uniner style is plain text, so the tokenizer adds its BOS as the released checkpoints
+    expect; a chat template writes its own special tokens, so nothing is added.
+    """
+    ids = tokenizer(prompt, add_special_tokens=style == "uniner")["input_ids"]
+    return list(ids)
+
+
+def common_prefix_length(sequences: Sequence[Sequence[int]]) -> int:
+    """Length of the longest prefix shared by every sequence."""
+    first = sequences[0]
+    n = min(len(s) for s in sequences)
+    for i in range(n):
+        if any(s[i] != first[i] for s in sequences[1:]):
+            return i
+    return n
+
+
+def encode_passage(
+    tokenizer: Any,
+    style: Style,
+    text: str,
+    types: Sequence[str],
+    dataset: str | None = None,
+) -> EncodedPassage:
+    """Tokenize one full prompt per type and split them at their shared prefix.
+
+    The shared part runs past the passage into the query's fixed words (``What describes``),
+    so each type's suffix is only what differs.
+    """
+    fulls = [
+        encode_prompt(tokenizer, style, prompt_text(tokenizer, style, text, t, dataset))
+        for t in types
+    ]
+    # Leave at least one token per suffix: the query's last position yields the first answer.
+    shared = min(common_prefix_length(fulls), min(len(f) for f in fulls) - 1)
+    return EncodedPassage(fulls[0][:shared], [f[shared:] for f in fulls], list(types))
