@@ -1,0 +1,166 @@
+"""The benchmark runner, driven by real deterministic predictors (an oracle and a perturber)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from uniner.data import answer_for, load_dataset
+from uniner.evaluation import evaluate, evaluate_predictions
+from uniner.types import AnnotatedText, Entity
+
+FIXTURES = Path(__file__).parents[1] / "data" / "fixtures"
+
+
+@dataclass
+class Prediction:
+    text: str
+    entities: list[Entity]
+    answers: dict[str, str]
+    meta: dict[str, object] = field(default_factory=dict)
+
+
+class Oracle:
+    """Answers from the gold files, as a model would (with a leading space)."""
+
+    name = "oracle"
+
+    def __init__(self) -> None:
+        self.gold: dict[str, AnnotatedText] = {}
+        for path in (FIXTURES / "official.json", FIXTURES / "spans" / "test.json"):
+            for record in load_dataset(path):
+                self.gold.setdefault(record.text, record)
+        self.calls: list[tuple[int, tuple[str, ...], int]] = []
+
+    def answer(self, record: AnnotatedText, type: str) -> str:
+        return " " + answer_for(record, type)
+
+    def mentions(self, record: AnnotatedText) -> list[Entity]:
+        return list(record.entities)
+
+    def predict(self, texts, types, *, dataset=None, batch_size=8, progress=False):  # type: ignore[no-untyped-def]
+        self.calls.append((len(texts), tuple(types), batch_size))
+        out = []
+        for text in texts:
+            record = self.gold[text]
+            answers = {t: self.answer(record, t) for t in types}
+            out.append(Prediction(text, self.mentions(record), answers))
+        return out
+
+
+class Perturber(Oracle):
+    """Prefixes every person answer with text (official: []) and drops each first mention."""
+
+    name = "perturber"
+
+    def answer(self, record: AnnotatedText, type: str) -> str:
+        prefix = "Sure! " if type == "person" else ""
+        return prefix + answer_for(record, type)
+
+    def mentions(self, record: AnnotatedText) -> list[Entity]:
+        return list(record.entities)[1:]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "bench.yaml"
+    path.write_text(
+        "datasets:\n"
+        f"  tiny-official: {{path: {FIXTURES / 'official.json'}, format: uniner, domain: toy}}\n"
+        "  tiny-spans: {path: spans/test.json, domain: news}\n"
+        "  ghost: {path: nowhere/test.json, domain: news}\n"
+        "benchmarks:\n"
+        "  tiny: {datasets: [tiny-official, tiny-spans, ghost]}\n"
+    )
+    return path
+
+
+def run(model: Oracle, config: Path, **kwargs):  # type: ignore[no-untyped-def]
+    return evaluate(
+        model, "tiny", config=config, data_root=FIXTURES, progress=False, batch_size=3, **kwargs
+    )
+
+
+def test_oracle_scores_one_and_missing_is_reported(config: Path) -> None:
+    model = Oracle()
+    result = run(model, config)
+    assert [d.name for d in result.datasets] == ["tiny-official", "tiny-spans"]
+    assert list(result.missing) == ["ghost"]
+    assert "nowhere/test.json" in result.missing["ghost"]
+    for d in result.datasets:
+        assert d.f1("official") == pytest.approx(1.0, abs=1e-9)
+        assert d.f1("strict") == 1.0
+    # one predict call per distinct list of asked types, with the batch size passed on
+    assert model.calls == [
+        (2, ("person", "city"), 3),
+        (1, ("person",), 3),
+        (2, ("person", "city"), 3),
+    ]
+
+
+def test_perturbed_scores_by_hand(config: Path) -> None:
+    result = run(Perturber(), config)
+    official, spans = result.datasets
+    tiny = official.scores["official"]
+    # gold items 5 (ada, bob, paris, atlantis, rome); person answers lost -> predicted 3, all right
+    assert (tiny.correct, tiny.predicted, tiny.gold) == (3, 3, 5)
+    p, r = 3 / (3 + 1e-10), 3 / (5 + 1e-10)
+    assert tiny.f1 == pytest.approx(2 * p * r / (p + r + 1e-10), abs=1e-12)
+    # strict: gold Ada, Bob, Paris, Rome; predicted Bob, Paris -> P 1, R 0.5
+    strict = official.scores["strict"]
+    assert (strict.correct, strict.predicted, strict.gold) == (2, 2, 4)
+    assert spans.scores["official"].f1 == 0.0
+    assert spans.scores["strict"].f1 == pytest.approx(2 / 3)
+    summary = result.summary()
+    assert summary["average"]["f1"] == pytest.approx((tiny.f1 + 0.0) / 2, abs=1e-12)
+    assert summary["datasets"]["tiny-spans"] == {
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+        "domain": "news",
+    }
+    assert summary["domains"] == {"toy": tiny.f1, "news": 0.0}
+
+
+def test_limit_and_outputs_and_rescoring_saved_predictions(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run(Perturber(), config, limit=1, out_dir=out)
+    assert [d.passages for d in result.datasets] == [1, 1]
+    for name in ("results.json", "results.md", "results.png", "config.json"):
+        assert (out / name).is_file(), name
+    assert (out / "results.png").read_bytes()[:4] == b"\x89PNG"
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["config"]["limit"] == 1 and saved["config"]["model"] == "perturber"
+    assert saved["detail"]["tiny-official"]["strict"]["per_type"]["person"]["support"] == 2
+    assert "| **average** |" in (out / "results.md").read_text()
+    errors = json.loads((out / "errors" / "tiny-official.json").read_text())
+    assert [e["text"] for e in errors["false_negatives"]] == ["Ada"]
+    rescored = evaluate_predictions(
+        out / "predictions", "tiny", config=config, data_root=FIXTURES, limit=1, progress=False
+    )
+    for before, after in zip(result.datasets, rescored.datasets, strict=True):
+        assert after.scores["official"] == before.scores["official"]
+        assert after.scores["strict"].f1 == before.scores["strict"].f1
+    assert set(rescored.missing) == {"ghost"}
+
+
+def test_model_returning_too_few_predictions_is_an_error(config: Path) -> None:
+    class Short(Oracle):
+        def predict(self, texts, types, **kwargs):  # type: ignore[no-untyped-def]
+            return super().predict(texts, types, **kwargs)[:-1]
+
+    with pytest.raises(ValueError, match="returned 1 predictions for 2 texts"):
+        run(Short(), config)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"limit": 0}, "limit"), ({"batch_size": 0}, "batch_size"), ({"metrics": ("f2",)}, "metrics")],
+)
+def test_bad_options(config: Path, kwargs: dict[str, object], match: str) -> None:
+    options = {"config": config, "data_root": FIXTURES, "progress": False, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        evaluate(Oracle(), "tiny", **options)  # type: ignore[arg-type]
