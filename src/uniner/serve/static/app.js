@@ -116,6 +116,7 @@ function renderTable(entities) {
     body.append(row);
   }
   $("mention-count").textContent = `(${entities.length})`;
+  $("no-mentions").hidden = entities.length > 0;
 }
 
 // FastAPI answers {"detail": "..."}; show that sentence, not a status code alone.
