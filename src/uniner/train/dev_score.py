@@ -1,0 +1,131 @@
+"""The dev score during training: greedy answers to dev questions, scored like the paper.
+
+Each dev question is asked the way the engine asks it (the passage and one type, rendered by
+:mod:`uniner.prompts`) and answered greedily. The answers are scored with the released
+metric: first ``[...]`` of each answer parsed as a JSON list (unparseable -> empty), mentions
+normalised (lower-case, punctuation and articles a/an/the removed, whitespace collapsed),
+duplicates dropped, micro precision/recall/F1 over all questions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from uniner.instruct.conversation import Conversation
+from uniner.prompts import UNINER_EOS, Style, conversation, format_answer, render
+
+
+@dataclass(frozen=True)
+class DevQuestion:
+    """One dev question: the prompt that ends where the answer starts, and the gold answer."""
+
+    prompt: str
+    gold: str
+
+
+def dev_questions(
+    conversations: Sequence[Conversation], tokenizer: Any, style: Style, limit: int
+) -> list[DevQuestion]:
+    """The first ``limit`` (passage, type) questions of the dev conversations."""
+    questions: list[DevQuestion] = []
+    for conv in conversations:
+        for entity_type, mentions in conv.answers:
+            if len(questions) == limit:
+                return questions
+            turns = conversation(conv.text, [(entity_type, None)], conv.dataset)
+            segments = render(style, turns, tokenizer=tokenizer, add_generation_prompt=True)
+            questions.append(DevQuestion("".join(s for s, _ in segments), format_answer(mentions)))
+    return questions
+
+
+def greedy_answers(
+    model: Any,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    style: Style,
+    *,
+    batch_size: int = 8,
+    max_new_tokens: int = 64,
+) -> list[str]:
+    """Greedy continuations of ``prompts`` (left-padded batches), cut at the answer's end."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    answers: list[str] = []
+    try:
+        for i in range(0, len(prompts), batch_size):
+            batch = tokenizer(
+                list(prompts[i : i + batch_size]),
+                return_tensors="pt",
+                padding=True,
+                add_special_tokens=style == "uniner",
+            ).to(model.device)
+            with torch.no_grad():
+                out = model.generate(
+                    **batch,
+                    max_new_tokens=max_new_tokens,
+                    do_sample=False,
+                    use_cache=True,
+                    pad_token_id=tokenizer.pad_token_id,
+                )
+            new = out[:, batch["input_ids"].shape[1] :]
+            texts = tokenizer.batch_decode(new, skip_special_tokens=True)
+            answers.extend(t.split(UNINER_EOS)[0].strip() for t in texts)
+    finally:
+        tokenizer.padding_side = side
+        model.train(was_training)
+    return answers
+
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+def normalise(mention: str) -> str:
+    """The paper's mention normalisation (SQuAD style)."""
+    text = mention.lower().translate(_PUNCTUATION)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def parse_mentions(answer: str) -> set[str]:
+    """The normalised mentions of the first ``[...]`` in ``answer`` (empty if unparseable)."""
+    match = re.search(r"\[.*?\]", answer, re.DOTALL)
+    if match is None:
+        return set()
+    try:
+        items = json.loads(match.group(0))
+    except json.JSONDecodeError:
+        return set()
+    if not isinstance(items, list):
+        return set()
+    return {normalise(str(m)) for m in items}
+
+
+def official_scores(golds: Sequence[str], predictions: Sequence[str]) -> dict[str, float]:
+    """Micro precision / recall / F1 (in percent) over paired answer strings."""
+    correct = n_pred = n_gold = 0
+    for gold, pred in zip(golds, predictions, strict=True):
+        g, p = parse_mentions(gold), parse_mentions(pred)
+        correct += len(g & p)
+        n_pred += len(p)
+        n_gold += len(g)
+    precision = correct / n_pred if n_pred else 0.0
+    recall = correct / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": 100 * precision, "recall": 100 * recall, "f1": 100 * f1}
+
+
+def dev_score(
+    model: Any, tokenizer: Any, questions: Sequence[DevQuestion], style: Style
+) -> dict[str, float]:
+    """Answer the dev questions greedily and score them; keys ``dev_precision`` etc."""
+    answers = greedy_answers(model, tokenizer, [q.prompt for q in questions], style)
+    scores = official_scores([q.gold for q in questions], answers)
+    return {f"dev_{k}": round(v, 2) for k, v in scores.items()}

@@ -1,0 +1,101 @@
+"""Load the student to train: base weights, dtype, gradient checkpointing, LoRA / QLoRA."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from uniner.errors import MissingDependencyError, ModelLoadError
+from uniner.train.config import TrainConfig
+
+
+def resolve_model_path(name: str) -> str:
+    """A hub id or directory as given; a ``.gguf`` file becomes its de-quantized copy."""
+    if name.endswith(".gguf"):
+        from uniner.engine.gguf import convert_gguf  # needs the gguf package
+
+        return str(convert_gguf(name))
+    return name
+
+
+def load_tokenizer(name: str) -> Any:
+    """The model's tokenizer, with a pad token (its EOS when it has none)."""
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name)
+    except Exception as err:  # transformers raises OSError, ValueError, ... for a bad name
+        raise ModelLoadError(f"could not load the tokenizer of {name!r}: {err}") from err
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if not tokenizer.is_fast:
+        raise ModelLoadError(f"{name!r} has no fast tokenizer; the loss mask needs offsets")
+    return tokenizer
+
+
+def resolve_dtype(config: TrainConfig) -> Any:
+    """``auto`` is bfloat16 on a CUDA device that supports it, float32 elsewhere."""
+    import torch
+
+    if config.dtype == "auto":
+        bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        return torch.bfloat16 if bf16 else torch.float32
+    return getattr(torch, config.dtype)
+
+
+def load_model(config: TrainConfig, name: str) -> Any:
+    """The model ready for training (a peft model when ``config.lora``)."""
+    from transformers import AutoModelForCausalLM
+
+    dtype = resolve_dtype(config)
+    kwargs: dict[str, Any] = {"dtype": dtype}
+    if config.qlora:
+        kwargs["quantization_config"] = _four_bit(dtype)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(name, **kwargs)
+    except Exception as err:
+        raise ModelLoadError(f"could not load model {name!r}: {err}") from err
+    # A cache would make transformers skip the packed-sequence mask; training needs none.
+    model.config.use_cache = False
+    if config.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    if config.lora:
+        model = _with_lora(model, config)
+    return model
+
+
+def _four_bit(dtype: Any) -> Any:
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise MissingDependencyError("bitsandbytes", "qlora")
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(
+        load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=dtype
+    )
+
+
+def _with_lora(model: Any, config: TrainConfig) -> Any:
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+
+    if config.qlora:
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=config.gradient_checkpointing
+        )
+    elif config.gradient_checkpointing:
+        # Frozen embeddings give checkpointed blocks inputs without grad; this restores it.
+        model.enable_input_require_grads()
+    lora = LoraConfig(
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=config.lora_targets,
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, lora)
+
+
+def base_model_name(config: TrainConfig, resolved: str) -> str:
+    """What ``uniner.json`` records as the base: the hub id, or the absolute local path."""
+    path = Path(resolved)
+    return str(path.resolve()) if path.exists() else config.model

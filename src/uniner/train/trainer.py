@@ -1,0 +1,190 @@
+"""``train``: fine-tune a student on conversations with transformers' Trainer.
+
+Built on :class:`transformers.Trainer`, so the same call runs on one CPU, one GPU, or many
+GPUs under ``accelerate launch`` / ``torchrun`` with FSDP or DeepSpeed (see configs/).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+from uniner.instruct.io import read_conversations
+from uniner.prompts import TEMPLATE_VERSION, Style, default_style
+from uniner.train.collate import PackingCollator, PaddingCollator
+from uniner.train.config import TrainConfig
+from uniner.train.dev_score import DevQuestion, dev_questions, dev_score
+from uniner.train.model import base_model_name, load_model, load_tokenizer, resolve_model_path
+from uniner.train.progress import LOG_NAME, PLOT_NAME, JsonlLogCallback, plot_loss
+from uniner.train.tokenize import Encoded, encode_all
+
+CHECKPOINTS = "checkpoints"
+UNINER_JSON = "uniner.json"
+
+
+def train(config: TrainConfig) -> Path:
+    """Fine-tune ``config.model`` on ``config.data``; return the output directory.
+
+    The output loads with ``NERModel.from_pretrained(out)``: merged weights, or a LoRA adapter
+    (``adapter_config.json``) over ``uniner.json["base_model"]``. Beside it: ``uniner.json``,
+    ``train_config.json``, ``train_log.jsonl``, ``loss.png`` and ``checkpoints/``.
+
+    >>> train(TrainConfig("HuggingFaceTB/SmolLM2-135M-Instruct", "data/train.jsonl",
+    ...                   "students/smol", lora=True))  # doctest: +SKIP
+    """
+    from transformers import set_seed
+
+    set_seed(config.seed)
+    name = resolve_model_path(config.model)
+    tokenizer = load_tokenizer(name)
+    style: Style = config.style or default_style(tokenizer)
+    train_set, dev_set, dev_qs = _datasets(config, tokenizer, style)
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model = load_model(config, name)
+    trainer = _trainer(config, model, tokenizer, style, train_set, dev_set, dev_qs)
+    trainer.train(resume_from_checkpoint=_last_checkpoint(config))
+    _save(trainer, config, tokenizer, style, base_model_name(config, name))
+    if dev_qs and trainer.is_world_process_zero():
+        trainer.log(dev_score(trainer.model, tokenizer, dev_qs, style))
+    plot_loss(out / LOG_NAME, out / PLOT_NAME)
+    return out
+
+
+def _datasets(
+    config: TrainConfig, tokenizer: Any, style: Style
+) -> tuple[list[dict[str, list[int]]], list[dict[str, list[int]]] | None, list[DevQuestion]]:
+    options: dict[str, Any] = {
+        "max_length": config.max_length,
+        "loss_on_acknowledgement": config.loss_on_acknowledgement,
+    }
+    encoded, dropped = encode_all(read_conversations(config.data), tokenizer, style, **options)
+    if not encoded:
+        raise ValueError(
+            f"no training conversation in {config.data} fits max_length={config.max_length}"
+        )
+    if dropped:
+        print(f"uniner train: skipped {dropped} conversations longer than {config.max_length}")
+    if config.dev_data is None:
+        return _rows(encoded), None, []
+    dev = read_conversations(config.dev_data)
+    dev_encoded, _ = encode_all(dev, tokenizer, style, **options)
+    questions = dev_questions(dev, tokenizer, style, config.dev_score_queries)
+    return _rows(encoded), (_rows(dev_encoded) or None), questions
+
+
+def _rows(encoded: list[Encoded]) -> list[dict[str, list[int]]]:
+    return [{"input_ids": e.input_ids, "labels": e.labels} for e in encoded]
+
+
+def _trainer(
+    config: TrainConfig,
+    model: Any,
+    tokenizer: Any,
+    style: Style,
+    train_set: list[dict[str, list[int]]],
+    dev_set: list[dict[str, list[int]]] | None,
+    questions: list[DevQuestion],
+) -> Any:
+    from transformers import Trainer
+
+    class StudentTrainer(Trainer):
+        """Adds the generation-based dev score to every evaluation."""
+
+        def evaluate(self, *args: Any, **kwargs: Any) -> dict[str, float]:
+            metrics: dict[str, float] = super().evaluate(*args, **kwargs)
+            # Sharded models (FSDP / DeepSpeed ZeRO-3) cannot generate on one rank alone;
+            # there the dev loss is the signal and the score is taken after training.
+            if questions and not (self.is_fsdp_enabled or self.is_deepspeed_enabled):
+                scores = dev_score(self.model, tokenizer, questions, style)
+                self.log(scores)
+                metrics.update(scores)
+            return metrics
+
+    collator = PackingCollator() if config.packing else PaddingCollator(tokenizer.pad_token_id)
+    return StudentTrainer(
+        model=model,
+        args=_arguments(config, has_dev=dev_set is not None),
+        train_dataset=train_set,
+        eval_dataset=dev_set,
+        data_collator=collator,
+        callbacks=[JsonlLogCallback(Path(config.out) / LOG_NAME)],
+    )
+
+
+def _arguments(config: TrainConfig, *, has_dev: bool) -> Any:
+    import torch
+    from transformers import TrainingArguments
+
+    from uniner.train.model import resolve_dtype
+
+    eval_steps = config.eval_steps or config.save_steps
+    wanted: dict[str, Any] = {
+        "output_dir": str(Path(config.out) / CHECKPOINTS),
+        "num_train_epochs": config.epochs,
+        "max_steps": config.max_steps,
+        "learning_rate": config.lr,
+        "per_device_train_batch_size": config.batch_size,
+        "per_device_eval_batch_size": config.batch_size,
+        "gradient_accumulation_steps": config.grad_accum,
+        "lr_scheduler_type": config.lr_scheduler,
+        # transformers 5 takes a ratio in warmup_steps; 4.x has warmup_ratio.
+        "warmup_steps": config.warmup_ratio,
+        "warmup_ratio": config.warmup_ratio,
+        "weight_decay": config.weight_decay,
+        "bf16": resolve_dtype(config) == torch.bfloat16,
+        "logging_steps": config.logging_steps,
+        "logging_first_step": True,
+        "save_strategy": "steps",
+        "save_steps": config.save_steps,
+        "save_total_limit": config.save_total_limit,
+        "eval_strategy": "steps" if has_dev else "no",
+        "eval_steps": eval_steps,
+        "seed": config.seed,
+        "remove_unused_columns": False,
+        "label_names": ["labels"],
+        "report_to": "none",
+        # Padded batches of similar lengths waste less; packing has no padding to save.
+        "group_by_length": not config.packing,
+        "train_sampling_strategy": "random" if config.packing else "group_by_length",
+        "dataloader_pin_memory": torch.cuda.is_available(),
+        **config.extra,
+    }
+    accepted = inspect.signature(TrainingArguments.__init__).parameters
+    if "warmup_ratio" in accepted:
+        wanted["warmup_steps"] = 0
+    return TrainingArguments(**{k: v for k, v in wanted.items() if k in accepted})
+
+
+def _last_checkpoint(config: TrainConfig) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    folder = Path(config.out) / CHECKPOINTS
+    if not config.resume or not folder.is_dir():
+        return None
+    found: str | None = get_last_checkpoint(str(folder))
+    return found
+
+
+def _save(trainer: Any, config: TrainConfig, tokenizer: Any, style: Style, base: str) -> None:
+    out = Path(config.out)
+    if config.lora and config.merge_lora:
+        merged = trainer.model.merge_and_unload()
+        if trainer.is_world_process_zero():
+            merged.save_pretrained(out)
+    else:
+        trainer.save_model(str(out))  # gathers FSDP / DeepSpeed shards; a peft model -> adapter
+    if not trainer.is_world_process_zero():
+        return
+    tokenizer.save_pretrained(out)
+    adapter = config.lora and not config.merge_lora
+    meta = {
+        "style": style,
+        "template_version": TEMPLATE_VERSION,
+        "base_model": base,
+        "adapter": adapter,
+    }
+    (out / UNINER_JSON).write_text(json.dumps(meta, indent=2) + "\n")
+    (out / "train_config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
