@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from serve_helpers import ARTIFACTS, DEMO_NAMES, live_server
+from serve_helpers import ARTIFACTS, DEMO_NAMES
 
+from uniner.serve.app import create_app
 from uniner.serve.config import ServeConfig
 from uniner.serve.gazetteer import GazetteerModel
+from uniner.serve.server import running
 
 
 @pytest.fixture(scope="session")
@@ -23,13 +25,13 @@ def tiny_engine(tiny_model_dir: Path) -> Any:
 
 @pytest.fixture(scope="module")
 def gazetteer_url() -> Iterator[str]:
-    with live_server(GazetteerModel(DEMO_NAMES)) as url:
+    with running(create_app(GazetteerModel(DEMO_NAMES))) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def tiny_url(tiny_engine: Any) -> Iterator[str]:
-    with live_server(tiny_engine, ServeConfig(max_wait_ms=20, max_batch_size=8)) as url:
+    with running(create_app(tiny_engine, ServeConfig(max_wait_ms=20))) as url:
         yield url
 
 

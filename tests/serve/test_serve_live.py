@@ -12,8 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from serve_helpers import free_port, live_server
+from serve_helpers import free_port, running
 
+from uniner.serve.app import create_app
 from uniner.serve.badinput import send_bad_requests
 from uniner.serve.config import ServeConfig
 
@@ -92,7 +93,7 @@ def test_smollm2_serves_a_request(smollm2_dir: Path) -> None:
     from uniner.engine import NERModel
 
     model = NERModel.from_pretrained(smollm2_dir, device="cpu", max_new_tokens=16)
-    with live_server(model) as url, httpx.Client(base_url=url, timeout=300) as http:
+    with running(create_app(model)) as url, httpx.Client(base_url=url, timeout=300) as http:
         card = http.get("/model").json()
         response = http.post(
             "/extract", json={"text": TEXT, "types": ["person"], "constrained": True}

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from uniner.errors import MissingDependencyError
@@ -38,3 +43,38 @@ def serve(config: ServeConfig) -> None:
         "serving %s on http://%s:%d/", config.model or "the default model", config.host, config.port
     )
     uvicorn.run(app, host=config.host, port=config.port, log_level="info")
+
+
+@contextmanager
+def running(app: FastAPI, *, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a background thread for the block; yields its base URL.
+
+    For notebooks, benchmarks and tests that need a real HTTP server in this process (sharing
+    a model that is already loaded). ``port=None`` picks a free port.
+
+    >>> with running(create_app(model)) as url:  # doctest: +SKIP
+    ...     httpx.post(f"{url}/extract", json={"text": "Ada", "types": ["person"]})
+    """
+    import uvicorn
+
+    port = free_port(host) if port is None else port
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="uniner-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"uvicorn did not start on {host}:{port}")
+        time.sleep(0.05)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on ``host`` right now."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
