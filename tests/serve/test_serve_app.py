@@ -234,3 +234,26 @@ def test_config_rejects_bad_values(field: str, value: Any, message: str) -> None
 
 def _mention(start: int, end: int, text: str, type: str) -> dict[str, Any]:
     return {"start": start, "end": end, "text": text, "type": type, "score": 1.0}
+
+
+class UngroundingModel(GazetteerModel):
+    """Reports one ungrounded answer when asked to keep them, as the engine does in ``meta``."""
+
+    def predict(
+        self, texts: Sequence[str], types: Sequence[str], **kw: Any
+    ) -> list[GazetteerPrediction]:
+        predictions = super().predict(texts, types, **kw)
+        if kw.get("keep_ungrounded"):
+            for p in predictions:
+                p.meta["ungrounded_mentions"] = [{"type": "city", "text": "Paris"}]
+        return predictions
+
+
+def test_ungrounded_answers_are_listed_only_when_asked_for() -> None:
+    client = TestClient(create_app(UngroundingModel(NAMES), ServeConfig(max_wait_ms=0)))
+    plain = client.post("/extract", json={"text": "London", "types": ["city"]}).json()
+    kept = client.post(
+        "/extract", json={"text": "London", "types": ["city"], "keep_ungrounded": True}
+    ).json()
+    assert plain == {"text": "London", "entities": [_mention(0, 6, "London", "city")]}
+    assert kept == {**plain, "ungrounded": [{"type": "city", "text": "Paris"}]}

@@ -31,11 +31,11 @@ from uniner.serve.schemas import (
     ExtractBatchResult,
     ExtractRequest,
     ExtractResult,
+    Found,
     RequestLimitError,
     check_request,
     result_of,
 )
-from uniner.types import Entity
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -54,12 +54,12 @@ class ApiError(Exception):
 def model_runner(model: Predictor) -> Any:
     """The batcher's ``run_batch``: one ``model.predict`` call for texts sharing a key."""
 
-    def run_batch(key: BatchKey, texts: list[str]) -> list[list[Entity]]:
+    def run_batch(key: BatchKey, texts: list[str]) -> list[Found]:
         types, dataset, options = key
         predictions = model.predict(
             texts, list(types), dataset=dataset, batch_size=len(texts), **dict(options)
         )
-        return [list(p.entities) for p in predictions]
+        return [Found.of(p) for p in predictions]
 
     return run_batch
 
@@ -78,7 +78,7 @@ def create_app(model: Predictor, config: ServeConfig | None = None) -> FastAPI:
     {'text': 'Ada Lovelace ...', 'entities': [{'start': 0, 'end': 12, ...}]}
     """
     config = config or ServeConfig()
-    batcher: MicroBatcher[BatchKey, str, list[Entity]] = MicroBatcher(
+    batcher: MicroBatcher[BatchKey, str, Found] = MicroBatcher(
         model_runner(model),
         max_batch_size=config.max_batch_size,
         max_wait_s=config.max_wait_ms / 1000,
@@ -110,19 +110,19 @@ def _add_routes(
     app: FastAPI,
     model: Predictor,
     config: ServeConfig,
-    batcher: MicroBatcher[BatchKey, str, list[Entity]],
+    batcher: MicroBatcher[BatchKey, str, Found],
 ) -> None:
     @app.post(
         "/extract",
         response_model=ExtractResult | ExtractBatchResult,
         responses={400: {"description": "malformed JSON"}, 422: {"description": "bad input"}},
     )
-    async def extract(request: ExtractRequest) -> ExtractResult | ExtractBatchResult:
+    async def extract(request: ExtractRequest) -> JSONResponse:
         """Find the mentions of each type in the text(s)."""
         checked = check_request(request, config)
-        entities = await _predict(checked, batcher, config.request_timeout_s)
-        results = [result_of(t, e) for t, e in zip(checked.texts, entities, strict=True)]
-        return results[0] if request.text is not None else ExtractBatchResult(results=results)
+        found = await _predict(checked, batcher, config.request_timeout_s)
+        results = [_body(result_of(t, f)) for t, f in zip(checked.texts, found, strict=True)]
+        return JSONResponse(results[0] if request.text is not None else {"results": results})
 
     @app.get("/health")
     async def health() -> JSONResponse:
@@ -153,9 +153,9 @@ def _add_routes(
 
 async def _predict(
     checked: CheckedRequest,
-    batcher: MicroBatcher[BatchKey, str, list[Entity]],
+    batcher: MicroBatcher[BatchKey, str, Found],
     timeout_s: float,
-) -> list[list[Entity]]:
+) -> list[Found]:
     """Submit the non-blank texts, wait for them, and put blanks back as empty results."""
     wanted = [i for i, text in enumerate(checked.texts) if text.strip()]
     try:
@@ -174,7 +174,7 @@ async def _predict(
     except Exception as err:
         logger.exception("model failure")
         raise ApiError(500, f"the model failed: {type(err).__name__}: {err}") from err
-    entities: list[list[Entity]] = [[] for _ in checked.texts]
+    entities: list[Found] = [Found() for _ in checked.texts]
     for index, mentions in zip(wanted, found, strict=True):
         entities[index] = mentions
     return entities
@@ -196,6 +196,14 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, exc.status, headers=exc.headers)
+
+
+def _body(result: ExtractResult) -> dict[str, Any]:
+    # "score": null stays (a stable shape); "ungrounded" appears only when it was asked for.
+    body = result.model_dump()
+    if body["ungrounded"] is None:
+        del body["ungrounded"]
+    return body
 
 
 def _jsonable(errors: Sequence[Any]) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@ are refused, so a misspelt option fails loudly instead of being ignored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -57,11 +58,21 @@ class EntityOut(BaseModel):
     score: float | None = None
 
 
+class UngroundedOut(BaseModel):
+    """An answer string not found in the text (listed only with ``keep_ungrounded``)."""
+
+    type: str
+    text: str
+
+
 class ExtractResult(BaseModel):
     """One text's mentions (the shape ``uniner extract`` prints)."""
 
     text: str
     entities: list[EntityOut]
+    ungrounded: list[UngroundedOut] | None = Field(
+        default=None, description="Only with keep_ungrounded: answers not found in the text."
+    )
 
 
 class ExtractBatchResult(BaseModel):
@@ -156,12 +167,30 @@ def _check_types(types: list[str], config: ServeConfig) -> tuple[str, ...]:
     return tuple(cleaned)
 
 
-def result_of(text: str, entities: list[Entity]) -> ExtractResult:
+@dataclass(frozen=True)
+class Found:
+    """What the model found in one text: what the batcher hands back to the request."""
+
+    entities: list[Entity] = field(default_factory=list)
+    ungrounded: list[dict[str, str]] | None = None
+
+    @classmethod
+    def of(cls, prediction: Any) -> Found:
+        """From an engine ``Prediction`` (``meta["ungrounded_mentions"]`` when kept)."""
+        meta = getattr(prediction, "meta", None) or {}
+        return cls(list(prediction.entities), meta.get("ungrounded_mentions"))
+
+
+def result_of(text: str, found: Found) -> ExtractResult:
     """The response body for one text (mentions in text order, score always present)."""
+    ungrounded = None
+    if found.ungrounded is not None:
+        ungrounded = [UngroundedOut(type=u["type"], text=u["text"]) for u in found.ungrounded]
     return ExtractResult(
         text=text,
         entities=[
             EntityOut(start=e.start, end=e.end, text=e.text, type=e.type, score=e.score)
-            for e in sorted(entities)
+            for e in sorted(found.entities)
         ],
+        ungrounded=ungrounded,
     )
