@@ -19,12 +19,12 @@ import pytest
 from annotate_servers import RecordingProxy, subprocess_env, uniner_command
 
 from uniner.annotate import AnnotateConfig, SamplingParams, annotate
-from uniner.corpus import CorpusConfig
+from uniner.corpus import CorpusConfig, load_tokenizer
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 CORPUS = Path(__file__).parent / "data" / "corpus.jsonl"
-DISTINCT = 9  # 10 lines, one duplicate
+DISTINCT = 5  # 6 lines, one a duplicate
 
 
 def config(out: Path, url: str, tokenizer: Path, n: int | None = None) -> AnnotateConfig:
@@ -33,7 +33,7 @@ def config(out: Path, url: str, tokenizer: Path, n: int | None = None) -> Annota
         out=str(out),
         teacher_url=url,
         teacher_model="smollm2",
-        sampling=SamplingParams(max_tokens=64),
+        sampling=SamplingParams(max_tokens=48),
         concurrency=2,
     )
 
@@ -45,15 +45,16 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
 def test_annotate_against_llama_cpp_then_resume_from_cache(
     tmp_path: Path, proxy: RecordingProxy, smollm2_dir: Path
 ) -> None:
-    first = annotate(config(tmp_path, proxy.url, smollm2_dir, n=5), progress=False)
+    counter = load_tokenizer(smollm2_dir)
+    first = annotate(config(tmp_path, proxy.url, smollm2_dir, n=3), counter=counter, progress=False)
     stats = first.stats
-    assert stats["passages"]["annotated"] == 5
-    assert stats["passages"]["kept"] + sum(stats["passages"]["dropped"].values()) == 5
+    assert stats["passages"]["annotated"] == 3
+    assert stats["passages"]["kept"] + sum(stats["passages"]["dropped"].values()) == 3
     mentions = stats["mentions"]
     assert mentions["proposed"] == mentions["kept"] + sum(mentions["dropped"].values())
-    assert stats["usage"]["this_run"]["requests"] == 5
-    assert stats["usage"]["this_run"]["prompt_tokens"] > 5 * 60  # the prompt alone is ~70
-    assert len(proxy.forwarded) == 5
+    assert stats["usage"]["this_run"]["requests"] == 3
+    assert stats["usage"]["this_run"]["prompt_tokens"] > 3 * 60  # the prompt alone is ~70
+    assert len(proxy.forwarded) == 3
     for name in ("config.json", "passages.jsonl", "stats.json", "drops.png", "types.png"):
         assert (tmp_path / name).is_file(), name
     records = read_lines(tmp_path / "annotations.jsonl")
@@ -62,17 +63,17 @@ def test_annotate_against_llama_cpp_then_resume_from_cache(
         for entity in record["entities"]:
             assert record["text"][entity["start"] : entity["end"]] == entity["text"]
 
-    again = annotate(config(tmp_path, proxy.url, smollm2_dir, n=5), progress=False)
-    assert len(proxy.forwarded) == 5  # nothing sent twice
+    again = annotate(config(tmp_path, proxy.url, smollm2_dir, n=3), counter=counter, progress=False)
+    assert len(proxy.forwarded) == 3  # nothing sent twice
     assert again.stats["usage"]["this_run"]["requests"] == 0
-    assert again.stats["usage"]["cache_hits"] == 5
+    assert again.stats["usage"]["cache_hits"] == 3
     assert read_lines(tmp_path / "annotations.jsonl") == records
 
 
 def cli_args(out: Path, url: str, tokenizer: Path) -> list[str]:
     return uniner_command(
         "annotate", "--corpus", str(CORPUS), "--out", str(out), "--teacher-url", url,
-        "--teacher-model", "smollm2", "--max-tokens", "64", "--concurrency", "2",
+        "--teacher-model", "smollm2", "--max-tokens", "48", "--concurrency", "2",
         "--tokenizer", str(tokenizer), "--no-progress",
     )  # fmt: skip
 
@@ -104,16 +105,16 @@ def test_kill_9_then_resume_sends_nothing_twice_and_matches_uninterrupted_run(
     assert len(reference_proxy.forwarded) == DISTINCT
 
     proxy = RecordingProxy(llama_server)
-    proxy.forward_limit = 4  # the server sees 4 requests, then the run hangs at the proxy
+    proxy.forward_limit = 2  # the server sees 2 requests, then the run hangs at the proxy
     resumed = tmp_path / "resumed"
     args = cli_args(resumed, proxy.url, smollm2_dir)
     run = subprocess.Popen(
         args, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     deadline = time.monotonic() + 180
-    while cached_rows(resumed / "cache.sqlite") < 4:
+    while cached_rows(resumed / "cache.sqlite") < 2:
         assert run.poll() is None, run.stdout.read().decode() if run.stdout else ""
-        assert time.monotonic() < deadline, "the first 4 answers never reached the cache"
+        assert time.monotonic() < deadline, "the first 2 answers never reached the cache"
         time.sleep(0.2)
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
@@ -131,4 +132,4 @@ def test_kill_9_then_resume_sends_nothing_twice_and_matches_uninterrupted_run(
     resumed_stats = json.loads((resumed / "stats.json").read_text())
     reference_stats = json.loads((reference / "stats.json").read_text())
     assert comparable(resumed_stats) == comparable(reference_stats)
-    assert resumed_stats["usage"]["this_run"]["requests"] == DISTINCT - 4
+    assert resumed_stats["usage"]["this_run"]["requests"] == DISTINCT - 2

@@ -30,6 +30,7 @@ from uniner.annotate.filtering import FilterResult, filter_answer
 from uniner.annotate.plots import write_plots
 from uniner.annotate.stats import Usage, annotation_stats
 from uniner.annotate.teacher import Messages, Teacher, TeacherResponse, request_key
+from uniner.corpus.chunking import TokenCounter
 from uniner.corpus.passage import Passage
 from uniner.corpus.pipeline import sample_passages
 from uniner.errors import TeacherError
@@ -72,13 +73,18 @@ def make_teacher(config: AnnotateConfig) -> Teacher:
 
 
 def annotate(
-    config: AnnotateConfig, *, teacher: Teacher | None = None, progress: bool = True
+    config: AnnotateConfig,
+    *,
+    teacher: Teacher | None = None,
+    counter: TokenCounter | None = None,
+    progress: bool = True,
 ) -> AnnotateResult:
     """Run the data-construction step end to end; re-running resumes from the cache.
 
     Args:
         config: the run's options.
         teacher: a teacher to use instead of the one ``config`` names.
+        counter: an already loaded token counter (else loaded from ``config.corpus``).
         progress: show progress bars.
 
     >>> config = AnnotateConfig(CorpusConfig("pile.jsonl", n=50_000), out="run",
@@ -89,7 +95,7 @@ def annotate(
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     _write_json(out / "config.json", config.to_dict())
-    passages, report = sample_passages(config.corpus, progress=progress)
+    passages, report = sample_passages(config.corpus, counter=counter, progress=progress)
     _write_jsonl(out / "passages.jsonl", [p.to_dict() for p in passages])
     teacher = teacher or make_teacher(config)
     requests = [_request(p, config, teacher) for p in passages]
