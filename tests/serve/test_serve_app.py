@@ -257,3 +257,12 @@ def test_ungrounded_answers_are_listed_only_when_asked_for() -> None:
     ).json()
     assert plain == {"text": "London", "entities": [_mention(0, 6, "London", "city")]}
     assert kept == {**plain, "ungrounded": [{"type": "city", "text": "Paris"}]}
+
+
+def test_the_package_exports_its_front_door_lazily() -> None:
+    import uniner.serve
+
+    assert uniner.serve.create_app is create_app
+    assert sorted(uniner.serve.__all__) == uniner.serve.__all__
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        uniner.serve.nope  # noqa: B018
