@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -162,12 +163,9 @@ async def _predict(
         futures = [batcher.submit(checked.key, checked.texts[i]) for i in wanted]
     except (QueueFullError, BatcherClosedError) as err:
         raise ApiError(503, f"server busy ({err}); retry shortly", {"Retry-After": "1"}) from err
-    waiting = [asyncio.wrap_future(f) for f in futures]
     try:
-        found = await asyncio.wait_for(asyncio.gather(*waiting), timeout_s)
-    except TimeoutError as err:
-        for future in futures:  # dropped by the worker if not started yet
-            future.cancel()
+        found = await _gather(futures, timeout_s)
+    except asyncio.TimeoutError as err:  # not the builtin TimeoutError before Python 3.11
         raise ApiError(503, f"no result within {timeout_s:g} s; retry later") from err
     except (ValueError, TypeError) as err:
         raise ApiError(422, f"the model refused the input: {err}") from err
@@ -178,6 +176,19 @@ async def _predict(
     for index, mentions in zip(wanted, found, strict=True):
         entities[index] = mentions
     return entities
+
+
+async def _gather(futures: list[Future[Found]], timeout_s: float) -> list[Found]:
+    """Wait for every future; on any failure cancel the rest, so they cost no model time."""
+    waiting = [asyncio.wrap_future(f) for f in futures]
+    try:
+        found = await asyncio.wait_for(asyncio.gather(*waiting), timeout_s)
+    except BaseException:
+        # The request has failed (or its client left): its texts still queued cost nothing.
+        for future in futures:
+            future.cancel()
+        raise
+    return list(found)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
