@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 
 from uniner.serve.badinput import send_bad_requests
+from uniner.serve.protocol import ENGINE_OPTIONS
 
 TEXTS = [
     "Ada Lovelace worked with Charles Babbage in London on the Analytical Engine in 1843.",
@@ -77,7 +78,9 @@ HEADER = (
 )
 
 
-def run_clients(url: str, clients: int, duration: float, types: list[str]) -> LoadResult:
+def run_clients(
+    url: str, clients: int, duration: float, types: list[str], options: dict[str, bool]
+) -> LoadResult:
     """``clients`` threads post /extract in a loop until ``duration`` seconds have passed."""
     lock = threading.Lock()
     latencies: list[float] = []
@@ -88,7 +91,7 @@ def run_clients(url: str, clients: int, duration: float, types: list[str]) -> Lo
         with httpx.Client(base_url=url, timeout=max(duration * 4, 120)) as http:
             turn = index
             while time.monotonic() < stop_at:
-                body = {"text": TEXTS[turn % len(TEXTS)], "types": types}
+                body = {"text": TEXTS[turn % len(TEXTS)], "types": types, **options}
                 turn += 1
                 started = time.perf_counter()
                 try:
@@ -169,7 +172,11 @@ def server_for(args: argparse.Namespace) -> Iterator[str]:
     from uniner.serve.config import ServeConfig
     from uniner.serve.server import running
 
-    config = ServeConfig(max_batch_size=args.max_batch_size, max_wait_ms=args.max_wait_ms)
+    config = ServeConfig(
+        max_batch_size=args.max_batch_size,
+        max_wait_ms=args.max_wait_ms,
+        request_timeout_s=args.request_timeout_s,
+    )
     if args.gazetteer:
         from uniner.serve.gazetteer import GazetteerModel
 
@@ -198,15 +205,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-new-tokens", type=int, default=32)
     parser.add_argument("--max-batch-size", type=int, default=8)
     parser.add_argument("--max-wait-ms", type=float, default=10.0)
+    parser.add_argument("--request-timeout-s", type=float, default=600.0)
+    parser.add_argument(
+        "--option", action="append", default=[], choices=ENGINE_OPTIONS,
+        help="engine option to set true in every request (repeatable)",
+    )  # fmt: skip
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
 
+    options = dict.fromkeys(args.option, True)
     with server_for(args) as url:
-        httpx.post(f"{url}/extract", json={"text": TEXTS[0], "types": args.types}, timeout=600)
-        print(f"{len(args.types)} types per request, {args.duration:g} s per level\n{HEADER}")
+        warm_up = {"text": TEXTS[0], "types": args.types, **options}
+        httpx.post(f"{url}/extract", json=warm_up, timeout=args.request_timeout_s)
+        print(f"{len(args.types)} types per request, options {options or 'none'}, "
+              f"{args.duration:g} s per level\n{HEADER}")  # fmt: skip
         results = []
         for clients in args.clients:
-            results.append(run_clients(url, clients, args.duration, args.types))
+            results.append(run_clients(url, clients, args.duration, args.types, options))
             print(results[-1].row(), flush=True)
         passed = check_bad_inputs(url)
     if args.json:
