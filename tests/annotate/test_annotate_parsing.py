@@ -85,6 +85,17 @@ def test_passage_drop_reasons(answer: str | None, reason: str) -> None:
     assert (result.record, result.passage_drop) == (None, reason)
 
 
+def test_dict_items_are_read_as_pairs() -> None:
+    answer = (
+        '[{"name": "London", "type_of_entity1": "City"},'
+        ' {"type": "person", "entity": "Ada Lovelace"}, {"a": 1}]'
+    )
+    result = filter_answer(PASSAGE, answer)
+    assert result.record is not None
+    assert result.record.meta["mentions"] == [["London", "city"], ["Ada Lovelace", "person"]]
+    assert result.mention_drops == Counter({"not_a_pair": 1})
+
+
 def test_keep_empty_keeps_a_passage_without_mentions() -> None:
     result = filter_answer(PASSAGE, "[]", keep_empty=True)
     assert result.record is not None and result.record.entities == []

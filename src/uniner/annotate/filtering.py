@@ -118,6 +118,8 @@ def _check(
     text: str, item: Any, excluded: frozenset[str], drop_non_english: bool
 ) -> tuple[str | None, tuple[str, str] | None]:
     """The drop reason of one item (None if kept) and its cleaned (mention, type)."""
+    if isinstance(item, dict):
+        item = _dict_pair(item)
     if not isinstance(item, (tuple, list)) or len(item) != 2:
         return "not_a_pair", None
     mention, entity_type = item
@@ -135,6 +137,14 @@ def _check(
     if not find_mention(text, mention):
         return "not_in_passage", None
     return None, (mention, entity_type)
+
+
+def _dict_pair(item: dict[Any, Any]) -> tuple[Any, Any] | None:
+    """``{"entity": m, "type": t}`` (any two keys, the one naming a type last) as ``(m, t)``."""
+    if len(item) != 2:
+        return None
+    (k1, v1), (_, v2) = item.items()
+    return (v2, v1) if "type" in str(k1).lower() else (v1, v2)
 
 
 def _record(passage: Passage, kept: dict[tuple[str, str], list[tuple[int, int]]]) -> AnnotatedText:
