@@ -41,7 +41,7 @@ class BatcherClosedError(RuntimeError):
     """The batcher was closed and takes no more work."""
 
 
-@dataclass
+@dataclass(eq=False)  # jobs are told apart by identity (removal from the queue)
 class _Job(Generic[K, X, Y]):
     key: K
     item: X
