@@ -2,16 +2,11 @@
 
 Each dev question is asked the way the engine asks it (the passage and one type, rendered by
 :mod:`uniner.prompts`) and answered greedily. The answers are scored with the released
-metric: first ``[...]`` of each answer parsed as a JSON list (unparseable -> empty), mentions
-normalised (lower-case, punctuation and articles a/an/the removed, whitespace collapsed),
-duplicates dropped, micro precision/recall/F1 over all questions.
+metric (:mod:`uniner.evaluation.official`): micro precision/recall/F1 over normalised mentions.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -84,42 +79,12 @@ def greedy_answers(
     return answers
 
 
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCTUATION = str.maketrans("", "", string.punctuation)
-
-
-def normalise(mention: str) -> str:
-    """The paper's mention normalisation (SQuAD style)."""
-    text = mention.lower().translate(_PUNCTUATION)
-    return " ".join(_ARTICLES.sub(" ", text).split())
-
-
-def parse_mentions(answer: str) -> set[str]:
-    """The normalised mentions of the first ``[...]`` in ``answer`` (empty if unparseable)."""
-    match = re.search(r"\[.*?\]", answer, re.DOTALL)
-    if match is None:
-        return set()
-    try:
-        items = json.loads(match.group(0))
-    except json.JSONDecodeError:
-        return set()
-    if not isinstance(items, list):
-        return set()
-    return {normalise(str(m)) for m in items}
-
-
 def official_scores(golds: Sequence[str], predictions: Sequence[str]) -> dict[str, float]:
-    """Micro precision / recall / F1 (in percent) over paired answer strings."""
-    correct = n_pred = n_gold = 0
-    for gold, pred in zip(golds, predictions, strict=True):
-        g, p = parse_mentions(gold), parse_mentions(pred)
-        correct += len(g & p)
-        n_pred += len(p)
-        n_gold += len(g)
-    precision = correct / n_pred if n_pred else 0.0
-    recall = correct / n_gold if n_gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": 100 * precision, "recall": 100 * recall, "f1": 100 * f1}
+    """Micro precision / recall / F1 in percent, by :func:`uniner.evaluation.official_score`."""
+    from uniner.evaluation.official import official_score
+
+    score = official_score(predictions, golds)
+    return {"precision": 100 * score.precision, "recall": 100 * score.recall, "f1": 100 * score.f1}
 
 
 def dev_score(

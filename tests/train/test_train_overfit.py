@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from uniner.instruct import Conversation, write_conversations
+from uniner.train import TrainConfig, train
+from uniner.train.dev_score import dev_questions, greedy_answers, official_scores
+
+# One question each: the engine asks one type per prompt, so these are exactly what it sees.
+CONVERSATIONS = [
+    Conversation("a", "Ada Lovelace lived in London.", [("person", ["Ada Lovelace"])]),
+    Conversation("b", "Paris is in France.", [("country", ["France"])]),
+    Conversation("c", "Paris is in France.", [("person", [])]),
+    Conversation("d", "Alan Turing studied in Cambridge.", [("city", ["Cambridge"])]),
+]
+
+
+def _config(tmp_path: Path, model: Path, **overrides: Any) -> TrainConfig:
+    data = tmp_path / "data" / "train.jsonl"
+    data.parent.mkdir(exist_ok=True)
+    write_conversations(CONVERSATIONS, data)
+    write_conversations(CONVERSATIONS[:1], data.parent / "dev.jsonl")
+    options: dict[str, Any] = {
+        "learning_rate": 1e-2,
+        "warmup_ratio": 0.0,
+        "lr_scheduler": "constant",
+        "batch_size": 4,
+        "logging_steps": 5,
+        "dev_score_queries": 2,
+        "dtype": "float32",
+        **overrides,
+    }
+    return TrainConfig(str(model), data, tmp_path / "out", **options)
+
+
+def test_overfit_tiny_model_reproduces_its_conversations(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, tiny_model_dir, max_steps=60, save_steps=60)
+    out = train(config)
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(out)
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    questions = dev_questions(CONVERSATIONS, tokenizer, "chat", limit=10)
+    answers = greedy_answers(model, tokenizer, [q.prompt for q in questions], "chat")
+    assert [a.removesuffix("<|im_end|>").strip() for a in answers] == [q.gold for q in questions]
+    meta = json.loads((out / "uniner.json").read_text())
+    assert meta == {
+        "style": "chat",
+        "template_version": "uniner-prompts-1",
+        "base_model": str(tiny_model_dir.resolve()),
+        "adapter": False,
+    }
+    events = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+    losses = [e["loss"] for e in events if "loss" in e]
+    assert losses[-1] < losses[0] / 5
+    assert events[-1]["dev_f1"] == 100.0
+    assert (out / "loss.png").is_file()
+
+
+def test_lora_adapter_saved_and_training_resumes_from_checkpoint(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    config = _config(tmp_path, tiny_model_dir, lora=True, max_steps=2, save_steps=2)
+    out = train(config)
+    assert (out / "adapter_config.json").is_file()
+    assert (out / "checkpoints" / "checkpoint-2").is_dir()
+    more = _config(tmp_path, tiny_model_dir, lora=True, max_steps=4, save_steps=2)
+    train(more)
+    steps = [
+        json.loads(line)["step"] for line in (out / "train_log.jsonl").read_text().splitlines()
+    ]
+    # The second run started at step 2 (resumed), so step 1 was logged only once.
+    assert steps.count(1) == 1 and max(steps) == 4
+    assert json.loads((out / "uniner.json").read_text())["adapter"] is True
+
+
+def test_official_scores_normalise_and_count_micro() -> None:
+    scores = official_scores(['["The Beatles", "Paris"]', "[]"], ['["beatles"] extra', '["x"]'])
+    assert scores == pytest.approx({"precision": 50.0, "recall": 50.0, "f1": 50.0})
+    assert official_scores(['["a"]'], ["not json"])["f1"] == 0.0
+
+
+def test_config_validates_and_defaults(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+        TrainConfig("m", tmp_path / "t.jsonl", tmp_path / "o", batch_size=0)
+    with pytest.raises(ValueError, match="'float16'"):
+        TrainConfig("m", tmp_path / "t.jsonl", tmp_path / "o", dtype="float16")  # type: ignore[arg-type]
+    assert TrainConfig("m", "t.jsonl", "o").lr == 2e-5
+    assert TrainConfig("m", "t.jsonl", "o", qlora=True).lr == 2e-4
