@@ -18,7 +18,7 @@ import asyncio
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from uniner.corpus.passage import Passage
 from uniner.corpus.pipeline import sample_passages
 from uniner.errors import TeacherError
 from uniner.prompts import teacher_messages
+from uniner.types import AnnotatedText
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Request:
 class AnnotateResult:
     """What a run produced: the kept annotations, the figures, and where files went."""
 
-    records: list[Any]
+    records: list[AnnotatedText]
     stats: dict[str, Any]
     out: Path
 
@@ -105,7 +106,7 @@ def annotate(
     records = [r.record for r in results if r.record is not None]
     _write_jsonl(out / "annotations.jsonl", [r.to_dict() for r in records])
     stats = annotation_stats(results)
-    stats["corpus"] = report.__dict__
+    stats["corpus"] = asdict(report)
     stats["usage"] = _usage(answers, sent, config)
     stats["seconds"] = round(time.perf_counter() - started, 2)
     _write_json(out / "stats.json", stats)
@@ -169,7 +170,7 @@ async def _answer_all(
                     response,
                     backend=teacher.backend,
                     model=teacher.model,
-                    request={"messages": request.messages, "params": config.sampling.__dict__},
+                    request={"messages": request.messages, "params": asdict(config.sampling)},
                 )
                 answers[request.key] = response
                 sent.append(response)
