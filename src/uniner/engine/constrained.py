@@ -24,7 +24,9 @@ def valid_prefix(answer: str, passage: str) -> bool:
     >>> valid_prefix('["Bob"', "Ada Lovelace")
     False
     """
-    i = len(answer) - len(answer.lstrip(_WS))
+    # One leading space at most (uniner-style answers follow "ASSISTANT:"), and no runs of
+    # white space between items: otherwise a model could pad forever without answering.
+    i = 1 if answer[:1] == " " else 0
     if i == len(answer):
         return True
     if answer[i] != "[":
@@ -34,6 +36,8 @@ def valid_prefix(answer: str, passage: str) -> bool:
     while i < len(answer):
         ch = answer[i]
         if ch in _WS:
+            if answer[i - 1] in _WS:
+                return False
             i += 1
         elif ch == '"' and state in ("open", "comma"):
             close = answer.find('"', i + 1)

@@ -29,11 +29,17 @@ from uniner.engine.stopping import StopRule
 
 @dataclass
 class Generation:
-    """One decoded answer: its tokens, the log-probability of each, and whether it ended."""
+    """One decoded answer: its tokens, the log-probability of each, and whether it ended.
+
+    ``margins`` (naive reference only) holds, per step, how far the chosen token's
+    log-probability is ahead of the runner-up: a near-zero margin is a near-tie, where float
+    rounding in a differently shaped batch may pick the other token.
+    """
 
     tokens: list[int] = field(default_factory=list)
     logprobs: list[float] = field(default_factory=list)
     finished: bool = False
+    margins: list[float] = field(default_factory=list)
 
 
 class TokenChooser(Protocol):
@@ -238,8 +244,7 @@ def generate_naive(
         return_dict_in_generate=True,
     )
     tokens = out.sequences[0, start:].tolist()
-    logprobs = [
-        float(torch.log_softmax(score[0].float(), dim=-1)[tok])
-        for score, tok in zip(out.scores, tokens, strict=True)
-    ]
-    return Generation(tokens, logprobs, finished=stop.is_done(tokens))
+    steps = [torch.log_softmax(score[0].float(), dim=-1) for score in out.scores]
+    logprobs = [float(step[tok]) for step, tok in zip(steps, tokens, strict=True)]
+    margins = [float(step.topk(2).values.diff().abs()) for step in steps]
+    return Generation(tokens, logprobs, finished=stop.is_done(tokens), margins=margins)

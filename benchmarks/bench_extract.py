@@ -1,0 +1,128 @@
+"""Benchmark the engine against the naive reference on CrossNER AI passages.
+
+For N passages of ``zero-shot-uniner/CrossNER_AI.json`` and all of the dataset's types, with the
+test model (SmolLM2-135M-Instruct, float32, CPU), one run measures seconds per (passage, type)
+query for:
+
+  (a) the naive reference: one full prompt per query through ``model.generate``;
+  (b) one left-padded batch of full prompts per passage (no shared prefix);
+  (c) the engine: ``NERModel.predict`` (shared prefix, several passages per batch, pruning);
+
+and the prefill tokens each processes against the floor (each passage once + each query's
+suffix), and whether (a) and (c) give the same answer to every query. The last line printed is
+one JSON object.
+
+    .venv/bin/python benchmarks/bench_extract.py --passages 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+from uniner.data import load_dataset
+from uniner.engine import NERModel
+from uniner.engine.decoding import generate_naive, generate_padded
+from uniner.engine.queries import EncodedPassage, encode_passage
+from uniner.engine.stopping import StopRule
+from uniner.paths import data_root, smollm2_gguf
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--passages", type=int, default=8, help="how many passages (N)")
+    parser.add_argument("--model", default=None, help="model (default: the test model)")
+    parser.add_argument("--batch-size", type=int, default=8, help="engine passages per batch")
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--skip-naive", action="store_true", help="time (b) and (c) only")
+    return parser.parse_args()
+
+
+def _prefill(encoded: list[EncodedPassage], batch_size: int) -> dict[str, int]:
+    """Prefill tokens of each method (padding counted: the model computes it)."""
+    fulls = [len(e.prefix) + len(s) for e in encoded for s in e.suffixes]
+    padded = sum(len(e.suffixes) * max(len(e.prefix) + len(s) for s in e.suffixes) for e in encoded)
+    ordered = sorted(encoded, key=lambda e: len(e.prefix))
+    engine = 0
+    for i in range(0, len(ordered), batch_size):
+        group = ordered[i : i + batch_size]
+        rows = sum(len(e.suffixes) for e in group)
+        engine += len(group) * max(len(e.prefix) for e in group)
+        engine += rows * max(len(s) for e in group for s in e.suffixes)
+    floor = sum(len(e.prefix) + sum(len(s) for s in e.suffixes) for e in encoded)
+    return {"naive": sum(fulls), "batched": padded, "engine": engine, "floor": floor}
+
+
+def main() -> dict[str, Any]:
+    args = _args()
+    dataset = load_dataset(data_root() / "zero-shot-uniner" / "CrossNER_AI.json")
+    texts = [r.text for r in dataset.records[: args.passages]]
+    types = dataset.types
+    name = args.model or smollm2_gguf()
+    ner = NERModel.from_pretrained(name, device="cpu", dtype="float32")
+    opts = {"max_new_tokens": args.max_new_tokens}
+    encoded = [encode_passage(ner.tokenizer, ner.style, t, types) for t in texts]
+    stop = StopRule(ner.tokenizer)
+    queries = len(texts) * len(types)
+    print(f"{len(texts)} passages x {len(types)} types = {queries} queries; {ner.info()}")
+
+    started = time.perf_counter()
+    engine = ner.predict(texts, types, batch_size=args.batch_size, **opts)
+    engine_s = (time.perf_counter() - started) / queries
+    print(f"(c) engine   {engine_s:.3f} s/query")
+
+    started = time.perf_counter()
+    for e in encoded:
+        generate_padded(ner.model, ner.tokenizer, [e.full(k) for k in range(len(types))], **opts)
+    batched_s = (time.perf_counter() - started) / queries
+    print(f"(b) batched  {batched_s:.3f} s/query")
+
+    naive_s, identical, mismatches = float("nan"), None, []
+    if not args.skip_naive:
+        started = time.perf_counter()
+        naive = [
+            [generate_naive(ner.model, ner.tokenizer, e.full(k), **opts) for k in range(len(types))]
+            for e in encoded
+        ]
+        naive_s = (time.perf_counter() - started) / queries
+        print(f"(a) naive    {naive_s:.3f} s/query")
+        for p, (pred, gens) in enumerate(zip(engine, naive, strict=True)):
+            for t, gen in zip(types, gens, strict=True):
+                reference = stop.answer(gen.tokens)
+                if pred.answers[t] != reference:
+                    margin = min(gen.margins) if gen.margins else None
+                    mismatches.append(
+                        {
+                            "passage": p,
+                            "type": t,
+                            "naive": reference,
+                            "engine": pred.answers[t],
+                            "min_margin": margin,
+                        }
+                    )
+        identical = not mismatches
+        for m in mismatches:
+            print("DIFFERENT:", json.dumps(m, ensure_ascii=False))
+    prefill = _prefill(encoded, args.batch_size)
+    print("prefill tokens:", prefill, f"(naive/floor {prefill['naive'] / prefill['floor']:.1f}x)")
+    result = {
+        "passages": len(texts),
+        "queries": queries,
+        "naive_s_per_query": round(naive_s, 4),
+        "batched_s_per_query": round(batched_s, 4),
+        "engine_s_per_query": round(engine_s, 4),
+        "speedup": round(naive_s / engine_s, 2),
+        "identical": identical,
+        "mismatches": len(mismatches),
+        "prefill_tokens": prefill,
+        "max_new_tokens": args.max_new_tokens,
+        "style": ner.style,
+    }
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
