@@ -37,6 +37,7 @@ def _config(tmp_path: Path, model: Path, **overrides: Any) -> TrainConfig:
     return TrainConfig(str(model), data, tmp_path / "out", **options)
 
 
+@pytest.mark.slow
 def test_overfit_tiny_model_reproduces_its_conversations(
     tiny_model_dir: Path, tmp_path: Path
 ) -> None:
@@ -63,6 +64,7 @@ def test_overfit_tiny_model_reproduces_its_conversations(
     assert (out / "loss.png").is_file()
 
 
+@pytest.mark.slow
 def test_lora_adapter_saved_and_training_resumes_from_checkpoint(
     tiny_model_dir: Path, tmp_path: Path
 ) -> None:
