@@ -155,3 +155,8 @@ def test_the_factory_is_found_through_the_entry_point_without_an_import() -> Non
     # spaCy imported uniner (to run the factory module) on its own.
     assert out.stdout.split() == ["uniner", "expand", "True"]
     assert make_uniner_component.__module__ == "uniner.integrations.spacy"
+
+
+def test_any_engine_option_is_accepted() -> None:
+    config = UninerComponentConfig(types=["person"], options={"max_new_tokens": 8, "flat": True})
+    assert config.options == {"max_new_tokens": 8, "flat": True}

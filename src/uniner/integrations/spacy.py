@@ -20,6 +20,7 @@ it to whole tokens inside, "expand" grows it to the tokens it touches).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -54,7 +55,8 @@ class UninerComponentConfig:
             overlap the entities already there.
         batch_size: texts per model call in ``nlp.pipe``.
         dataset: dataset name for a supervised model's ``Dataset:`` prefix.
-        options: engine options (``keep_ungrounded``, ``flat``, ``constrained``).
+        options: engine options, any :class:`~uniner.engine.ExtractOptions` field (e.g.
+            ``flat``, ``constrained``, ``max_new_tokens``).
     """
 
     types: list[str]
@@ -63,7 +65,7 @@ class UninerComponentConfig:
     overwrite_ents: bool = True
     batch_size: int = 8
     dataset: str | None = None
-    options: dict[str, bool] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.types = clean_types(self.types)
@@ -75,9 +77,19 @@ class UninerComponentConfig:
             raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
         if not self.spans_key:
             raise ValueError("spans_key must be a non-empty string")
-        unknown = sorted(set(self.options) - set(ENGINE_OPTIONS))
+        known = engine_option_names()
+        unknown = sorted(set(self.options) - set(known))
         if unknown:
-            raise ValueError(f"unknown engine options {unknown}; known: {list(ENGINE_OPTIONS)}")
+            raise ValueError(f"unknown engine options {unknown}; known: {known}")
+
+
+def engine_option_names() -> list[str]:
+    """The options ``NERModel.predict`` takes (the fields of the engine's ExtractOptions)."""
+    try:
+        from uniner.engine.options import ExtractOptions
+    except ImportError:  # an engine without the options module: the ones the API documents
+        return list(ENGINE_OPTIONS)
+    return [f.name for f in dataclasses.fields(ExtractOptions)]
 
 
 class UninerComponent:
@@ -191,7 +203,7 @@ def make_uniner_component(
     overwrite_ents: bool,
     batch_size: int,
     dataset: str | None,
-    options: dict[str, bool],
+    options: dict[str, Any],
 ) -> UninerComponent:
     """spaCy's factory for the ``uniner`` pipe (the arguments are the config's keys)."""
     config = UninerComponentConfig(
