@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from uniner import __version__
 from uniner.prompts import TEMPLATE_VERSION
 from uniner.serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
 from uniner.serve.config import ServeConfig
@@ -52,7 +53,7 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def model_runner(model: Predictor) -> Any:
+def model_runner(model: Predictor) -> Callable[[BatchKey, list[str]], list[Found]]:
     """The batcher's ``run_batch``: one ``model.predict`` call for texts sharing a key."""
 
     def run_batch(key: BatchKey, texts: list[str]) -> list[Found]:
@@ -94,7 +95,7 @@ def create_app(model: Predictor, config: ServeConfig | None = None) -> FastAPI:
     app = FastAPI(
         title="uniner",
         summary="Open named-entity recognition: name the types, get the mentions.",
-        version=TEMPLATE_VERSION,
+        version=__version__,
         lifespan=lifespan,
     )
     app.state.model = model
