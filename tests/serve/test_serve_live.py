@@ -14,6 +14,7 @@ import httpx
 import pytest
 from serve_helpers import free_port, running
 
+from uniner.prompts import TEMPLATE_VERSION
 from uniner.serve.app import create_app
 from uniner.serve.badinput import send_bad_requests
 from uniner.serve.config import ServeConfig
@@ -100,7 +101,8 @@ def test_smollm2_serves_a_request(smollm2_dir: Path) -> None:
         )
         health = http.get("/health").json()
     assert card["name"] == model.info()["name"]
-    assert card["max_length"] == 8192
+    assert card["max_length"] == model.info()["max_length"]
+    assert card["template_version"] == TEMPLATE_VERSION
     assert response.status_code == 200
     assert_well_formed(response.json(), TEXT, ["person"])
     assert health["batcher"]["items"] == 1
