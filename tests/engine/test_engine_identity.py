@@ -14,7 +14,7 @@ from uniner.engine.stopping import StopRule
 
 pytestmark = [pytest.mark.slow, pytest.mark.data]
 
-NEW_TOKENS = 16  # enough to cover the answers' first words; keeps the naive path affordable
+NEW_TOKENS = 10  # the first words of each answer: enough to catch any drift, cheap on CI
 
 
 def test_shared_prefix_decoding_equals_naive_generate(
