@@ -28,6 +28,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--max-length", type=int, default=1024)
     parser.add_argument("--dtype", choices=("auto", "float32", "bfloat16"), default="auto")
     parser.add_argument("--gradient-checkpointing", action="store_true")
+    parser.add_argument("--attn", help="attention backend: sdpa, flex_attention, ...")
     parser.add_argument("--no-packing", action="store_true", help="padded batches instead")
     parser.add_argument("--style", choices=("uniner", "chat"))
     parser.add_argument("--save-steps", type=int, default=500)
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         max_length=args.max_length,
         dtype=args.dtype,
         gradient_checkpointing=args.gradient_checkpointing,
+        attn_implementation=args.attn,
         packing=not args.no_packing,
         style=args.style,
         save_steps=args.save_steps,

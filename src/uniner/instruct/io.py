@@ -23,6 +23,8 @@ def read_records(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"input file not found: {path}")
+    if path.stat().st_size == 0:  # e.g. a teacher run that kept no passage
+        return []
     if format in (None, "annotations") and _looks_like_annotations(path):
         records = list(_read_annotations(path))
         for record in records:

@@ -45,10 +45,13 @@ def _annotate(config: DistillConfig, folder: Path, ran: list[str]) -> list[Path]
     target = folder / "annotations.jsonl"
     if target.is_file() or "annotate" not in config.stages:
         return [target]
-    from uniner.annotate import AnnotateConfig, annotate
+    from uniner.annotate import AnnotateConfig, SamplingParams, annotate
     from uniner.corpus import CorpusConfig
 
-    annotate(AnnotateConfig(CorpusConfig(**config.corpus), out=str(folder), **config.annotate))
+    options = dict(config.annotate)
+    if isinstance(options.get("sampling"), dict):  # YAML gives the nested section as a dict
+        options["sampling"] = SamplingParams(**options["sampling"])
+    annotate(AnnotateConfig(CorpusConfig(**config.corpus), out=str(folder), **options))
     ran.append("annotate")
     return [target]
 

@@ -37,6 +37,8 @@ class TrainConfig:
         max_length: token limit (paper: 1024); longer conversations are skipped, never cut.
         dtype: ``bfloat16``, ``float32`` or ``auto`` (bfloat16 where CUDA supports it).
         gradient_checkpointing: trade compute for activation memory.
+        attn_implementation: transformers attention backend (``sdpa``, ``flex_attention``,
+            ``flash_attention_2``, ...); default the model's own (sdpa).
         packing: padding-free batches (conversations concatenated, positions restarted,
             no attention across them); else padded batches grouped by length.
         style: prompt style; default from the tokenizer (chat template -> ``chat``).
@@ -68,6 +70,7 @@ class TrainConfig:
     max_length: int = 1024
     dtype: Dtype = "auto"
     gradient_checkpointing: bool = False
+    attn_implementation: str | None = None
     packing: bool = True
     style: Style | None = None
     loss_on_acknowledgement: bool = False

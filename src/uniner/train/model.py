@@ -50,6 +50,8 @@ def load_model(config: TrainConfig, name: str) -> Any:
 
     dtype = resolve_dtype(config)
     kwargs: dict[str, Any] = {"dtype": dtype}
+    if config.attn_implementation:
+        kwargs["attn_implementation"] = config.attn_implementation
     if config.qlora:
         kwargs["quantization_config"] = _four_bit(dtype)
     try:
