@@ -19,7 +19,7 @@ import pytest
 from annotate_servers import RecordingProxy, subprocess_env, uniner_command
 
 from uniner.annotate import AnnotateConfig, SamplingParams, annotate
-from uniner.corpus import CorpusConfig, load_tokenizer
+from uniner.corpus import CorpusConfig, TokenCounter, load_tokenizer
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -34,8 +34,13 @@ def config(out: Path, url: str, tokenizer: Path, n: int | None = None) -> Annota
         teacher_url=url,
         teacher_model="smollm2",
         sampling=SamplingParams(max_tokens=48),
-        concurrency=2,
+        concurrency=1,  # llama-cpp-python serializes requests and can stall on concurrent ones
     )
+
+
+@pytest.fixture(scope="module")
+def counter(smollm2_dir: Path) -> TokenCounter:
+    return load_tokenizer(smollm2_dir)
 
 
 def read_lines(path: Path) -> list[dict[str, Any]]:
@@ -43,9 +48,8 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
 
 
 def test_annotate_against_llama_cpp_then_resume_from_cache(
-    tmp_path: Path, proxy: RecordingProxy, smollm2_dir: Path
+    tmp_path: Path, proxy: RecordingProxy, smollm2_dir: Path, counter: TokenCounter
 ) -> None:
-    counter = load_tokenizer(smollm2_dir)
     first = annotate(config(tmp_path, proxy.url, smollm2_dir, n=3), counter=counter, progress=False)
     stats = first.stats
     assert stats["passages"]["annotated"] == 3
@@ -73,7 +77,7 @@ def test_annotate_against_llama_cpp_then_resume_from_cache(
 def cli_args(out: Path, url: str, tokenizer: Path) -> list[str]:
     return uniner_command(
         "annotate", "--corpus", str(CORPUS), "--out", str(out), "--teacher-url", url,
-        "--teacher-model", "smollm2", "--max-tokens", "48", "--concurrency", "2",
+        "--teacher-model", "smollm2", "--max-tokens", "48", "--concurrency", "1",
         "--tokenizer", str(tokenizer), "--no-progress",
     )  # fmt: skip
 
@@ -95,12 +99,12 @@ def comparable(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_kill_9_then_resume_sends_nothing_twice_and_matches_uninterrupted_run(
-    tmp_path: Path, llama_server: str, smollm2_dir: Path
+    tmp_path: Path, llama_server: str, smollm2_dir: Path, counter: TokenCounter
 ) -> None:
+    # the uninterrupted run, in process (same library function the CLI calls)
     reference_proxy = RecordingProxy(llama_server)
     reference = tmp_path / "reference"
-    subprocess.run(cli_args(reference, reference_proxy.url, smollm2_dir), check=True,
-                   env=subprocess_env(), capture_output=True, timeout=300)  # fmt: skip
+    annotate(config(reference, reference_proxy.url, smollm2_dir), counter=counter, progress=False)
     reference_proxy.close()
     assert len(reference_proxy.forwarded) == DISTINCT
 
@@ -111,7 +115,7 @@ def test_kill_9_then_resume_sends_nothing_twice_and_matches_uninterrupted_run(
     run = subprocess.Popen(
         args, env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 300
     while cached_rows(resumed / "cache.sqlite") < 2:
         assert run.poll() is None, run.stdout.read().decode() if run.stdout else ""
         assert time.monotonic() < deadline, "the first 2 answers never reached the cache"

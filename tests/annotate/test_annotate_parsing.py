@@ -85,6 +85,15 @@ def test_passage_drop_reasons(answer: str | None, reason: str) -> None:
     assert (result.record, result.passage_drop) == (None, reason)
 
 
+def test_template_placeholders_copied_back_are_dropped() -> None:
+    answer = '[("London", "type of entity 1"), ("entity 1", "city"), ("London", "Entity")]'
+    result = filter_answer(PASSAGE, answer)
+    assert (result.passage_drop, result.mention_drops) == (
+        "no_valid_mentions",
+        Counter({"template_echo": 3}),
+    )
+
+
 def test_dict_items_are_read_as_pairs() -> None:
     answer = (
         '[{"name": "London", "type_of_entity1": "City"},'

@@ -17,6 +17,9 @@ EXCLUDED_TYPES = frozenset(
     {"none", "na", "n/a", "misc", "miscellaneous", "else", "other", "others", "null", "unknown"}
 )
 
+# The prompt's own placeholders, copied back by weak teachers: "entity 1", "type of entity 2".
+TEMPLATE_ECHO = re.compile(r"(type of )?entit(y|ies)( type)?( \d+)?|definition of entity type.*")
+
 # Why a whole answer yields no annotation.
 PASSAGE_REASONS = ("teacher_error", "unparseable", "no_entities", "no_valid_mentions")
 # Why one (mention, type) item is dropped.
@@ -26,6 +29,7 @@ MENTION_REASONS = (
     "empty_mention",
     "empty_type",
     "excluded_type",
+    "template_echo",
     "non_english",
     "not_in_passage",
     "duplicate",
@@ -132,6 +136,8 @@ def _check(
         return "empty_type", None
     if entity_type in excluded:
         return "excluded_type", None
+    if TEMPLATE_ECHO.fullmatch(entity_type) or TEMPLATE_ECHO.fullmatch(mention.lower()):
+        return "template_echo", None
     if drop_non_english and not is_english(mention):
         return "non_english", None
     if not find_mention(text, mention):
