@@ -62,3 +62,16 @@ def test_reads_the_released_zero_shot_file(shared_data: Path) -> None:
     convs = read_conversations(shared_data / "zero-shot-uniner" / "CrossNER_AI.json")
     assert len(convs) == 5603
     assert convs[0].id == "CrossNER_AI_0" and len(convs[0].answers) == 1
+
+
+def test_max_passages_keeps_a_seeded_sample_of_each_input(tmp_path: Path) -> None:
+    first = _write_annotations(tmp_path / "first.jsonl", 30)
+    second = _write_annotations(tmp_path / "second.jsonl", 4)
+    ids = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        argv = ["build-data", "--input", str(first), str(second), "--out", str(out)]
+        assert main([*argv, "--max-passages", "5", "--dev-fraction", "0"]) == 0
+        ids.append(sorted(c.id for c in read_conversations(out / "train.jsonl")))
+    assert ids[0] == ids[1]  # seeded: the same sample twice
+    assert len(ids[0]) == 9  # 5 of the first file, all 4 of the second

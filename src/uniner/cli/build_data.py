@@ -25,6 +25,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--max-length", type=int, default=1024, metavar="TOKENS")
     parser.add_argument("--tokenizer", metavar="NAME", help="measure lengths with it")
     parser.add_argument("--dev-fraction", type=float, default=0.05)
+    parser.add_argument(
+        "--max-passages",
+        type=int,
+        metavar="N",
+        help="seeded random sample of at most N passages per input (bounded runs)",
+    )
     parser.add_argument("--format", dest="input_format", help="force the input reader format")
     parser.set_defaults(func=run)
 
@@ -40,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         dataset_specific=True if named == "-" else (named or False),
         max_length=args.max_length,
         dev_fraction=args.dev_fraction,
+        max_passages=args.max_passages,
     )
     result = build_data(
         args.input, args.out, config, tokenizer=args.tokenizer, input_format=args.input_format

@@ -41,6 +41,8 @@ class BuildConfig:
         dev_fraction: share of passages held out for the dev set.
         max_dev: at most this many dev passages.
         shuffle_types: shuffle the order of the type questions.
+        max_passages: keep a seeded random sample of at most this many passages of each input
+            (``None``: all); bounds a CPU run without editing the data files.
     """
 
     negatives: NegativeStrategy = "frequency"
@@ -51,6 +53,7 @@ class BuildConfig:
     dev_fraction: float = 0.05
     max_dev: int = 500
     shuffle_types: bool = True
+    max_passages: int | None = None
 
     def __post_init__(self) -> None:
         if self.negatives not in NEGATIVE_STRATEGIES:
@@ -65,6 +68,8 @@ class BuildConfig:
             raise ValueError(f"dev_fraction must be in [0, 1), got {self.dev_fraction}")
         if self.max_dev < 0:
             raise ValueError(f"max_dev must be >= 0, got {self.max_dev}")
+        if self.max_passages is not None and self.max_passages < 1:
+            raise ValueError(f"max_passages must be at least 1, got {self.max_passages}")
         if self.dataset_specific == "":
             raise ValueError("dataset_specific must be True, False or a non-empty name")
 

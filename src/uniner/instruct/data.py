@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,7 +52,11 @@ def build_data(
     config = config or BuildConfig()
     if not inputs:
         raise ValueError("build_data needs at least one input file")
-    records = [r for path in inputs for r in read_records(path, format=input_format)]
+    records = [
+        r
+        for path in inputs
+        for r in _sample(read_records(path, format=input_format), config.max_passages, config.seed)
+    ]
     if not records:
         raise ValueError(f"no passages found in {list(map(str, inputs))}")
     fits = length_check(config.max_length, _load_tokenizer(tokenizer) if tokenizer else None)
@@ -74,9 +79,23 @@ def build_data(
     return BuildResult(out / "train.jsonl", out / "dev.jsonl", out / CONFIG_NAME, stats)
 
 
+def _sample(
+    records: list[AnnotatedText], limit: int | None, seed: int
+) -> list[AnnotatedText]:
+    """At most ``limit`` records, a seeded random sample kept in file order."""
+    if limit is None or len(records) <= limit:
+        return records
+    keep = sorted(random.Random(seed).sample(range(len(records)), limit))
+    return [records[i] for i in keep]
+
+
 def _load_tokenizer(name: str) -> Any:
     from transformers import AutoTokenizer
 
+    if name.endswith(".gguf"):  # the same converted copy the trainer and engine load
+        from uniner.engine.gguf import convert_gguf
+
+        name = str(convert_gguf(name))
     return AutoTokenizer.from_pretrained(name)
 
 
