@@ -79,9 +79,7 @@ def build_data(
     return BuildResult(out / "train.jsonl", out / "dev.jsonl", out / CONFIG_NAME, stats)
 
 
-def _sample(
-    records: list[AnnotatedText], limit: int | None, seed: int
-) -> list[AnnotatedText]:
+def _sample(records: list[AnnotatedText], limit: int | None, seed: int) -> list[AnnotatedText]:
     """At most ``limit`` records, a seeded random sample kept in file order."""
     if limit is None or len(records) <= limit:
         return records
