@@ -47,6 +47,7 @@ class NERModel:
         tokenizer: its fast tokenizer.
         style: the prompt style, ``uniner`` or ``chat``.
         name: what to call the model in ``info()``.
+        adapter: the LoRA adapter directory on top of the base, for ``info()``.
         options: the default :class:`ExtractOptions`; each call may override them.
     """
 
@@ -57,12 +58,14 @@ class NERModel:
         *,
         style: Style,
         name: str = "",
+        adapter: str | None = None,
         options: ExtractOptions | None = None,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.style: Style = style
         self.name = name
+        self.adapter = adapter
         self.options = options or ExtractOptions()
 
     @classmethod
@@ -109,6 +112,7 @@ class NERModel:
             tokenizer,
             style=chosen_style,
             name=resolved.name,
+            adapter=str(resolved.adapter) if resolved.adapter else None,
             options=ExtractOptions(**options),
         )
 
@@ -164,10 +168,11 @@ class NERModel:
         ]
 
     def info(self) -> dict[str, Any]:
-        """Name, prompt style, maximum sequence length, device and dtype."""
+        """Name, adapter, prompt style, maximum sequence length, device and dtype."""
         parameter = next(self.model.parameters())
         return {
             "name": self.name,
+            "adapter": self.adapter,
             "style": self.style,
             "max_length": self.max_length,
             "device": str(parameter.device),
