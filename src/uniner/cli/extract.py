@@ -39,6 +39,12 @@ def register(subparsers: Any) -> None:
         "--constrained", action="store_true", help="answers can only name substrings of the text"
     )
     p.add_argument("--device", default=None)
+    p.add_argument(
+        "--backend",
+        default="transformers",
+        choices=("transformers", "vllm"),
+        help="vllm: decode on a GPU with vLLM (pip install 'uniner[vllm]')",
+    )
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
 
@@ -49,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
     from uniner.engine import NERModel
     from uniner.engine.output import extract_file, prediction_record, read_texts
 
-    model = NERModel.from_pretrained(args.model, adapter=args.adapter, device=args.device)
+    model = NERModel.from_pretrained(
+        args.model, adapter=args.adapter, device=args.device, backend=args.backend
+    )
     options = {
         "max_new_tokens": args.max_new_tokens,
         "flat": args.flat,

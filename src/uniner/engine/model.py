@@ -6,13 +6,16 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from uniner.engine.options import ExtractOptions
 from uniner.engine.results import Job, assemble
 from uniner.engine.windows import split_windows
 from uniner.prompts import Style
 from uniner.types import Entity, clean_types
+
+Backend = Literal["transformers", "vllm"]
+BACKENDS: tuple[Backend, ...] = ("transformers", "vllm")
 
 
 @dataclass
@@ -77,6 +80,7 @@ class NERModel:
         device: str | None = None,
         dtype: Any = None,
         style: Style | None = None,
+        backend: Backend = "transformers",
         **options: Any,
     ) -> NERModel:
         """Load a student.
@@ -91,12 +95,23 @@ class NERModel:
                 on CPU, bfloat16 on CUDA.
             style: ``uniner`` or ``chat``; default from the model's ``uniner.json``, else
                 ``chat`` when the tokenizer has a chat template.
+            backend: ``transformers`` (CPU or GPU), or ``vllm`` (GPU, ``pip install
+                'uniner[vllm]'``): a :class:`~uniner.engine.vllm_backend.VLLMModel`, same API.
             **options: default :class:`ExtractOptions` fields.
 
         Raises:
             ModelLoadError: the model, file or adapter cannot be loaded.
             CacheMismatchError: the saved model was trained on another prompt template.
+            MissingDependencyError: ``backend="vllm"`` and vLLM is not installed.
         """
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+        if backend == "vllm":
+            from uniner.engine.vllm_backend import VLLMModel
+
+            return VLLMModel.from_pretrained(
+                name_or_path, adapter=adapter, device=device, dtype=dtype, style=style, **options
+            )
         from uniner.engine import loading
 
         resolved = loading.resolve(name_or_path, adapter)
@@ -159,9 +174,7 @@ class NERModel:
         wanted = clean_types(types)
         opts = dataclasses.replace(self.options, **options)
         jobs = self._jobs(texts, wanted, dataset, opts)
-        from uniner.engine.runner import run_jobs
-
-        run_jobs(self, jobs, wanted, dataset, opts, batch_size=batch_size, progress=progress)
+        self._answer_jobs(jobs, wanted, dataset, opts, batch_size=batch_size, progress=progress)
         return [
             assemble(text, [j for j in jobs if j.text_index == i], wanted, opts)
             for i, text in enumerate(texts)
@@ -178,6 +191,21 @@ class NERModel:
             "device": str(parameter.device),
             "dtype": str(parameter.dtype).removeprefix("torch."),
         }
+
+    def _answer_jobs(
+        self,
+        jobs: list[Job],
+        types: list[str],
+        dataset: str | None,
+        opts: ExtractOptions,
+        *,
+        batch_size: int,
+        progress: bool,
+    ) -> None:
+        """Fill every job's answers: the one step a backend does its own way."""
+        from uniner.engine.runner import run_jobs
+
+        run_jobs(self, jobs, types, dataset, opts, batch_size=batch_size, progress=progress)
 
     # ------------------------------------------------------------------ windows
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from uniner.engine.decoding import Generation, TokenChooser, generate_naive, generate_shared
 from uniner.engine.options import ExtractOptions
@@ -38,7 +38,9 @@ def run_jobs(
     for batch in batches:
         generations = _decode(ner, [jobs[i] for i in batch], [encoded[i] for i in batch], opts)
         for i, gens in zip(batch, generations, strict=True):
-            jobs[i].answers = [_answer(ner, stop, t, g) for t, g in zip(types, gens, strict=True)]
+            jobs[i].answers = [
+                answer_of(ner.tokenizer, stop, t, g) for t, g in zip(types, gens, strict=True)
+            ]
         bar.update(len(batch))
     bar.close()
 
@@ -72,11 +74,12 @@ def _decode(
     )
 
 
-def _answer(ner: NERModel, stop: StopRule, entity_type: str, gen: Generation) -> Answer:
+def answer_of(tokenizer: Any, stop: StopRule, entity_type: str, gen: Generation) -> Answer:
+    """One decoded generation as the :class:`Answer` to a type query (every backend's last step)."""
     return Answer(
         type=entity_type,
         text=stop.answer(gen.tokens),
-        char_ends=token_char_ends(ner.tokenizer, gen.tokens),
+        char_ends=token_char_ends(tokenizer, gen.tokens),
         logprobs=gen.logprobs,
         finished=gen.finished,
     )
