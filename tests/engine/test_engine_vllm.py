@@ -451,3 +451,15 @@ def test_real_vllm_matches_the_transformers_fast_path(smollm2_dir: Path) -> None
             assert [e.score for e in g.entities] == pytest.approx(scores, abs=1e-3)
     # A difference is only acceptable where the naive reference was at a logit near-tie.
     assert all(margin < 1e-3 for margin in near_ties), near_ties
+
+
+def test_serve_passes_the_backend_to_the_engine(
+    monkeypatch: pytest.MonkeyPatch, tiny_model_dir: Path, fake_vllm: list[FakeLLM]
+) -> None:
+    from uniner.serve.config import ServeConfig
+    from uniner.serve.server import build_app
+
+    build_app(ServeConfig(model=str(tiny_model_dir), backend="vllm"))
+    assert len(fake_vllm) == 1  # the app's model is a vLLM engine
+    build_app(ServeConfig(model=str(tiny_model_dir)))
+    assert len(fake_vllm) == 1  # the default backend stays transformers

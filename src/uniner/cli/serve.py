@@ -32,6 +32,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--model", help="hub id or local path (default: the default student)")
     parser.add_argument("--adapter", help="LoRA adapter directory")
     parser.add_argument("--device", help="torch device, e.g. cpu or cuda")
+    parser.add_argument(
+        "--backend",
+        default=defaults.backend,
+        choices=("transformers", "vllm"),
+        help="vllm: decode on a GPU with vLLM (pip install 'uniner[vllm]')",
+    )
     parser.add_argument("--host", default=defaults.host, help="address to bind (%(default)s)")
     parser.add_argument("--port", type=int, default=defaults.port, help="port (%(default)s)")
     limits = parser.add_argument_group("batching and limits")

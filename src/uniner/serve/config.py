@@ -14,6 +14,7 @@ class ServeConfig:
         model: hub id or local path of the model (None: the engine's default student).
         adapter: optional LoRA adapter path, passed to the engine.
         device: torch device for the engine (None: the engine decides).
+        backend: ``transformers`` or ``vllm`` (a GPU, ``pip install 'uniner[vllm]'``).
         host: address to bind.
         port: TCP port to bind.
         max_batch_size: most texts the micro-batcher hands the model in one call.
@@ -33,6 +34,7 @@ class ServeConfig:
     model: str | None = None
     adapter: str | None = None
     device: str | None = None
+    backend: str = "transformers"
     host: str = "127.0.0.1"
     port: int = 8000
     max_batch_size: int = 8

@@ -28,7 +28,9 @@ def build_app(config: ServeConfig) -> FastAPI:
     from uniner.engine import NERModel
     from uniner.serve.app import create_app
 
-    model = NERModel.from_pretrained(config.model, adapter=config.adapter, device=config.device)
+    model = NERModel.from_pretrained(
+        config.model, adapter=config.adapter, device=config.device, backend=config.backend
+    )
     return create_app(model, config)
 
 
