@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from uniner.engine.model import Backend
 
 
 @dataclass
@@ -34,7 +37,7 @@ class ServeConfig:
     model: str | None = None
     adapter: str | None = None
     device: str | None = None
-    backend: str = "transformers"
+    backend: Backend = "transformers"
     host: str = "127.0.0.1"
     port: int = 8000
     max_batch_size: int = 8
