@@ -1,8 +1,9 @@
 """Benchmark the engine against the naive reference on CrossNER AI passages.
 
 For N passages of ``zero-shot-uniner/CrossNER_AI.json`` and all of the dataset's types, with the
-test model (SmolLM2-135M-Instruct, float32, CPU), one run measures seconds per (passage, type)
-query for:
+embedded default (SmolLM2-135M-Instruct + the packaged adapter, float32, CPU; ``--model`` and
+``--adapter`` choose another, ``--no-adapter`` the untuned base), one run measures seconds per
+(passage, type) query for:
 
   (a) the naive reference: one full prompt per query through ``model.generate``;
   (b) one left-padded batch of full prompts per passage (no shared prefix);
@@ -33,7 +34,9 @@ from uniner.paths import data_root, smollm2_gguf
 def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--passages", type=int, default=8, help="how many passages (N)")
-    parser.add_argument("--model", default=None, help="model (default: the test model)")
+    parser.add_argument("--model", default=None, help="model (default: the embedded default)")
+    parser.add_argument("--adapter", default=None, help="LoRA adapter on top of --model")
+    parser.add_argument("--no-adapter", action="store_true", help="the untuned SmolLM2 base")
     parser.add_argument("--batch-size", type=int, default=8, help="engine passages per batch")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--skip-naive", action="store_true", help="time (b) and (c) only")
@@ -60,8 +63,8 @@ def main() -> dict[str, Any]:
     dataset = load_dataset(data_root() / "zero-shot-uniner" / "CrossNER_AI.json")
     texts = [r.text for r in dataset.records[: args.passages]]
     types = dataset.types
-    name = args.model or smollm2_gguf()
-    ner = NERModel.from_pretrained(name, device="cpu", dtype="float32")
+    name = smollm2_gguf() if args.no_adapter and not args.model else args.model
+    ner = NERModel.from_pretrained(name, adapter=args.adapter, device="cpu", dtype="float32")
     opts = {"max_new_tokens": args.max_new_tokens}
     encoded = [encode_passage(ner.tokenizer, ner.style, t, types) for t in texts]
     stop = StopRule(ner.tokenizer)

