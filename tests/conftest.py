@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,13 +34,14 @@ def smollm2_dir() -> Path:
     return convert_gguf(gguf)
 
 
-@pytest.fixture(scope="session")
-def tiny_model_dir(smollm2_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 2-layer random Llama (hidden 64) that shares SmolLM2's real tokenizer."""
+def build_tiny_llama(
+    tokenizer_dir: Path, out: Path, *, seed: int = 0, initializer_range: float = 0.02
+) -> Path:
+    """A 2-layer random Llama (hidden 64) in ``out``, with the tokenizer of ``tokenizer_dir``."""
     import torch
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    tokenizer = AutoTokenizer.from_pretrained(smollm2_dir)
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=64,
@@ -51,10 +53,21 @@ def tiny_model_dir(smollm2_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         tie_word_embeddings=True,
+        initializer_range=initializer_range,
     )
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(config)
-    out = tmp_path_factory.mktemp("tiny-llama")
-    model.save_pretrained(out)
+    torch.manual_seed(seed)
+    LlamaForCausalLM(config).save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_llama() -> Callable[..., Path]:
+    """:func:`build_tiny_llama`, for tests that need a differently seeded tiny model."""
+    return build_tiny_llama
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(smollm2_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer random Llama (hidden 64) that shares SmolLM2's real tokenizer."""
+    return build_tiny_llama(smollm2_dir, tmp_path_factory.mktemp("tiny-llama"))

@@ -157,30 +157,13 @@ def fake_vllm(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[FakeLLM]]:
 
 
 @pytest.fixture(scope="module")
-def lively_model_dir(smollm2_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def lively_model_dir(
+    smollm2_dir: Path, tmp_path_factory: pytest.TempPathFactory, tiny_llama: Any
+) -> Path:
     """A tiny random Llama whose answers differ by text and type (``tiny_model_dir``'s are
     all newlines), so that a prompt sent in the wrong order changes the result."""
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    tokenizer = AutoTokenizer.from_pretrained(smollm2_dir)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=2048,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        tie_word_embeddings=True,
-        initializer_range=0.2,
-    )
-    torch.manual_seed(1)
     out = tmp_path_factory.mktemp("lively-llama")
-    LlamaForCausalLM(config).save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return out
+    return tiny_llama(smollm2_dir, out, seed=1, initializer_range=0.2)
 
 
 def test_same_predictions_as_the_transformers_path(
