@@ -10,8 +10,11 @@ embedded default (SmolLM2-135M-Instruct + the packaged adapter, float32, CPU; ``
   (c) the engine: ``NERModel.predict`` (shared prefix, several passages per batch, pruning);
 
 and the prefill tokens each processes against the floor (each passage once + each query's
-suffix), and whether (a) and (c) give the same answer to every query. The last line printed is
-one JSON object.
+suffix), and whether (a) and (c) give the same answer to every query. It also counts the
+arithmetic each method must do (2 x parameters per token fed, plus the output layer per answer
+token) and the rate it reached, beside a plain float32 matmul's rate on this machine: where (c)
+already runs near that rate, only doing less arithmetic can make it faster. The last line
+printed is one JSON object.
 
     .venv/bin/python benchmarks/bench_extract.py --passages 8
 """
@@ -22,6 +25,8 @@ import argparse
 import json
 import time
 from typing import Any
+
+import torch
 
 from uniner.data import load_dataset
 from uniner.engine import NERModel
@@ -58,6 +63,38 @@ def _prefill(encoded: list[EncodedPassage], batch_size: int) -> dict[str, int]:
     return {"naive": sum(fulls), "batched": padded, "engine": engine, "floor": floor}
 
 
+def _matmul_gflops(hidden: int, intermediate: int, rows: int = 512, repeats: int = 20) -> float:
+    """What this machine's float32 matmul reaches on the model's own MLP shape (GFLOP/s)."""
+    a, w = torch.randn(rows, hidden), torch.randn(hidden, intermediate)
+    a @ w  # warm-up: thread pool and kernels
+    started = time.perf_counter()
+    for _ in range(repeats):
+        a @ w
+    return 2 * rows * hidden * intermediate * repeats / (time.perf_counter() - started) / 1e9
+
+
+def _gflop(model: Any, fed_tokens: int, answer_tokens: int) -> float:
+    """Forward arithmetic: every fed token through the body, every answer token's logits."""
+    embeddings = model.get_input_embeddings().weight
+    head = embeddings.numel()  # the output layer has the embedding's shape (tied or not)
+    body = sum(p.numel() for p in model.parameters()) - head
+    if model.get_output_embeddings() is not None and not model.config.tie_word_embeddings:
+        body -= head  # an untied output layer is counted separately
+    return (2 * body * fed_tokens + 2 * head * answer_tokens) / 1e9
+
+
+def _compute(ner: NERModel, prefill: dict[str, int], answers: list[Any]) -> dict[str, float]:
+    """GFLOP of (a) and (c): the same answers, so the same decode work, different prefill."""
+    answer_tokens = sum(len(g.tokens) for g in answers)
+    decode_fed = sum(max(len(g.tokens) - 1, 0) for g in answers)
+    model = ner.model
+    return {
+        "naive": round(_gflop(model, prefill["naive"] + decode_fed, answer_tokens), 1),
+        "engine": round(_gflop(model, prefill["engine"] + decode_fed, answer_tokens), 1),
+        "floor": round(_gflop(model, prefill["floor"] + decode_fed, answer_tokens), 1),
+    }
+
+
 def main() -> dict[str, Any]:
     args = _args()
     dataset = load_dataset(data_root() / "zero-shot-uniner" / "CrossNER_AI.json")
@@ -71,14 +108,20 @@ def main() -> dict[str, Any]:
     queries = len(texts) * len(types)
     print(f"{len(texts)} passages x {len(types)} types = {queries} queries; {ner.info()}")
 
+    ner.predict(texts[:1], types[:2], max_new_tokens=2)  # warm-up: thread pool, allocator
     started = time.perf_counter()
     engine = ner.predict(texts, types, batch_size=args.batch_size, **opts)
     engine_s = (time.perf_counter() - started) / queries
     print(f"(c) engine   {engine_s:.3f} s/query")
 
     started = time.perf_counter()
-    for e in encoded:
-        generate_padded(ner.model, ner.tokenizer, [e.full(k) for k in range(len(types))], **opts)
+    padded = [
+        g
+        for e in encoded
+        for g in generate_padded(
+            ner.model, ner.tokenizer, [e.full(k) for k in range(len(types))], **opts
+        )
+    ]
     batched_s = (time.perf_counter() - started) / queries
     print(f"(b) batched  {batched_s:.3f} s/query")
 
@@ -110,6 +153,21 @@ def main() -> dict[str, Any]:
             print("DIFFERENT:", json.dumps(m, ensure_ascii=False))
     prefill = _prefill(encoded, args.batch_size)
     print("prefill tokens:", prefill, f"(naive/floor {prefill['naive'] / prefill['floor']:.1f}x)")
+    gflop = _compute(ner, prefill, padded)
+    config = ner.model.config
+    peak = _matmul_gflops(
+        config.hidden_size, getattr(config, "intermediate_size", 4 * config.hidden_size)
+    )
+    rate = {
+        "naive": round(gflop["naive"] / (naive_s * queries), 1),
+        "engine": round(gflop["engine"] / (engine_s * queries), 1),
+        "matmul": round(peak, 1),
+    }
+    print(
+        f"arithmetic: naive {gflop['naive']} GFLOP, engine {gflop['engine']}, floor "
+        f"{gflop['floor']} (naive/engine {gflop['naive'] / gflop['engine']:.1f}x); GFLOP/s: "
+        f"naive {rate['naive']}, engine {rate['engine']}, plain matmul {rate['matmul']}"
+    )
     result = {
         "passages": len(texts),
         "queries": queries,
@@ -120,6 +178,8 @@ def main() -> dict[str, Any]:
         "identical": identical,
         "mismatches": len(mismatches),
         "prefill_tokens": prefill,
+        "gflop": gflop,
+        "gflop_per_s": rate,
         "max_new_tokens": args.max_new_tokens,
         "style": ner.style,
     }

@@ -4,12 +4,12 @@ The naive reference (:func:`generate_naive`) is what the paper's code does: one 
 (passage, type) through ``model.generate``. The fast path (:func:`generate_shared`) gives the
 same tokens with far less work:
 
-1. the passage prefixes of a group of passages are encoded once, left-padded into one batch;
-2. that KV cache is repeated once per type query (``batch_repeat_interleave``);
-3. the query suffixes are appended in one forward pass; they are left-padded *between* the
-   prefix and the suffix, so every row ends at the same column and decodes in lock-step;
-4. a hand-written greedy loop decodes all rows, dropping each row from the batch (and from the
-   cache) as soon as its answer is complete.
+1. each passage is one row: its prefix once, then every type query's suffix, kept apart by a
+   4D attention mask (:mod:`uniner.engine.tree`), all in one forward pass that yields every
+   query's first answer token, and its second where the first is the guessed start of ``[]``;
+2. the queries whose answer goes on get their own rows, gathered out of the passage's cache;
+3. a hand-written greedy loop decodes those rows, dropping each row from the batch (and from
+   the cache) as soon as its answer is complete.
 
 Padding never changes a result: padded columns are masked out of attention and position ids
 count real tokens only, so every row sees exactly the positions its naive prompt would.
@@ -25,6 +25,7 @@ import torch
 
 from uniner.engine.queries import EncodedPassage
 from uniner.engine.stopping import StopRule
+from uniner.engine.tree import build_tree
 
 
 @dataclass
@@ -70,7 +71,7 @@ def _positions(mask: torch.Tensor) -> torch.Tensor:
 
 
 class _Decoder:
-    """The greedy loop over a batch whose prompts are already in ``cache``."""
+    """The greedy loop: choose each row's next token, stop finished rows, feed the rest."""
 
     def __init__(self, model: Any, stop: StopRule, max_new_tokens: int) -> None:
         self.model = model
@@ -84,49 +85,71 @@ class _Decoder:
         mask: torch.Tensor,
         choosers: Sequence[TokenChooser | None],
     ) -> list[Generation]:
-        n = logits.shape[0]
-        results = [Generation() for _ in range(n)]
-        active = list(range(n))  # batch row -> index into results
-        next_pos = mask.sum(-1)
-        device = logits.device
-        for _step in range(self.max_new_tokens):
+        """Decode rows whose whole prompts are in ``cache``; ``logits`` predict their first
+        tokens (one row each)."""
+        results = [Generation() for _ in range(logits.shape[0])]
+        return self.resume(results, list(range(len(results))), logits, cache, mask, choosers)
+
+    def resume(
+        self,
+        results: list[Generation],
+        active: list[int],
+        logits: torch.Tensor,
+        cache: Any,
+        mask: torch.Tensor,
+        choosers: Sequence[TokenChooser | None],
+    ) -> list[Generation]:
+        """Go on with ``results[active]``: logits row i predicts the next token of
+        ``active[i]``, whose tokens so far are cache row i (``mask`` marks the real ones)."""
+        while active:
             logprobs = torch.log_softmax(logits.float(), dim=-1)
-            chosen = self._choose(logprobs, active, results, choosers)
-            keep = []
-            for row, (index, token) in enumerate(zip(active, chosen, strict=True)):
-                gen = results[index]
-                gen.tokens.append(token)
-                gen.logprobs.append(float(logprobs[row, token]))
-                if self.stop.is_done(gen.tokens):
-                    gen.finished = True
-                else:
-                    keep.append(row)
-            if not keep or _step == self.max_new_tokens - 1:
+            chosen = self.choose(logprobs, active, results, choosers)
+            keep = [
+                row
+                for row, (index, token) in enumerate(zip(active, chosen, strict=True))
+                if self.append(results[index], token, logprobs[row])
+            ]
+            if not keep:
                 break
             if len(keep) < len(active):
-                rows = torch.tensor(keep, device=device)
-                cache.batch_select_indices(rows)
-                mask, next_pos = mask[rows], next_pos[rows]
-                chosen = [chosen[r] for r in keep]
-                active = [active[r] for r in keep]
-            mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=-1)
-            out = self.model(
-                input_ids=torch.tensor(chosen, device=device)[:, None],
-                attention_mask=mask,
-                position_ids=next_pos[:, None],
-                past_key_values=cache,
-                use_cache=True,
-            )
-            logits, next_pos = out.logits[:, -1], next_pos + 1
+                cache.batch_select_indices(torch.tensor(keep, device=logits.device))
+                mask = mask[keep]
+            active = [active[r] for r in keep]
+            logits, mask = self.feed([chosen[r] for r in keep], cache, mask)
         return results
 
+    def append(self, gen: Generation, token: int, logprobs: torch.Tensor) -> bool:
+        """Add ``token`` to ``gen``; True while the answer goes on."""
+        gen.tokens.append(token)
+        gen.logprobs.append(float(logprobs[token]))
+        if self.stop.is_done(gen.tokens):
+            gen.finished = True
+            return False
+        return len(gen.tokens) < self.max_new_tokens
+
+    def feed(
+        self, tokens: Sequence[int], cache: Any, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One forward pass of one new token per row; the next logits and the grown mask."""
+        positions = mask.sum(-1, keepdim=True)  # real tokens before the new one
+        mask = torch.cat([mask, mask.new_ones((len(tokens), 1))], dim=-1)
+        out = self.model(
+            input_ids=torch.tensor(list(tokens), device=mask.device)[:, None],
+            attention_mask=mask,
+            position_ids=positions,
+            past_key_values=cache,
+            use_cache=True,
+        )
+        return out.logits[:, -1], mask
+
     @staticmethod
-    def _choose(
+    def choose(
         logprobs: torch.Tensor,
         active: Sequence[int],
         results: Sequence[Generation],
         choosers: Sequence[TokenChooser | None],
     ) -> list[int]:
+        """The next token of each active row: its chooser's pick, else the argmax."""
         greedy = logprobs.argmax(dim=-1).tolist()
         picked = []
         for row, index in enumerate(active):
@@ -146,11 +169,13 @@ def generate_shared(
     *,
     max_new_tokens: int,
     choosers: Sequence[TokenChooser | None] | None = None,
+    draft: int | None = None,
 ) -> list[list[Generation]]:
-    """Answer every type query of every passage, sharing each passage's prefix.
+    """Answer every type query of every passage, computing each passage's prefix once.
 
-    Every passage must ask the same number of types. Returns one list of generations per
-    passage, in type order.
+    Every passage must ask the same number of types. ``draft``: the guessed first answer token
+    (:func:`uniner.engine.queries.empty_answer_start`); it never changes an answer. Returns
+    one list of generations per passage, in type order.
     """
     from transformers import DynamicCache
 
@@ -158,33 +183,63 @@ def generate_shared(
     if any(len(p.suffixes) != n_types for p in passages):
         raise ValueError("every passage in a shared batch must ask the same number of types")
     device = next(model.parameters()).device
-    pad = _pad_id(tokenizer)
-    prefix_ids, prefix_mask = _left_pad([p.prefix for p in passages], pad)
+    stop = StopRule(tokenizer)
+    if draft is not None and stop.is_done([draft]):
+        draft = None  # a one-token ``[]`` needs no guess
+    tree = build_tree(passages, _pad_id(tokenizer), draft)
     cache = DynamicCache(config=model.config)
-    model(
-        input_ids=prefix_ids.to(device),
-        attention_mask=prefix_mask.to(device),
-        position_ids=_positions(prefix_mask).to(device),
-        past_key_values=cache,
-        use_cache=True,
-        logits_to_keep=1,
-    )
-    cache.batch_repeat_interleave(n_types)
-    suffix_ids, suffix_mask = _left_pad([s for p in passages for s in p.suffixes], pad)
-    mask = torch.cat([prefix_mask.repeat_interleave(n_types, dim=0), suffix_mask], dim=-1)
-    positions = _positions(mask)[:, -suffix_ids.shape[1] :]
     out = model(
-        input_ids=suffix_ids.to(device),
-        attention_mask=mask.to(device),
-        position_ids=positions.to(device),
+        input_ids=tree.ids.to(device),
+        attention_mask=tree.attention_mask(model.dtype).to(device),
+        position_ids=tree.positions.to(device),
         past_key_values=cache,
         use_cache=True,
-        logits_to_keep=1,
+        logits_to_keep=tree.answer_columns().to(device),
     )
-    rows = [None] * (len(passages) * n_types) if choosers is None else list(choosers)
-    decoder = _Decoder(model, StopRule(tokenizer), max_new_tokens)
-    flat = decoder.run(out.logits[:, -1], cache, mask.to(device), rows)
-    return [flat[i * n_types : (i + 1) * n_types] for i in range(len(passages))]
+    # Rows p * T + k: after the prompt, and after prompt + guess.
+    logits = out.logits.float().log_softmax(-1)
+    n_rows = len(passages) * n_types
+    first = logits[:, :n_types].reshape(n_rows, -1)
+    guessed = logits[:, n_types:].reshape(n_rows, -1) if draft is not None else None
+    rows = [None] * n_rows if choosers is None else list(choosers)
+    decoder = _Decoder(model, stop, max_new_tokens)
+    results = [Generation() for _ in range(len(rows))]
+    going = _first_tokens(decoder, results, first, guessed, draft, rows)
+    if going:
+        active = [row for row, _, _ in going]
+        rest, mask = tree.gather(cache, active, model.config, [g for _, g, _ in going])
+        logits, mask = decoder.feed([token for _, _, token in going], rest, mask)
+        decoder.resume(results, active, logits, rest, mask, rows)
+    return [results[i * n_types : (i + 1) * n_types] for i in range(len(passages))]
+
+
+def _first_tokens(
+    decoder: _Decoder,
+    results: list[Generation],
+    first: torch.Tensor,
+    guessed: torch.Tensor | None,
+    draft: int | None,
+    choosers: Sequence[TokenChooser | None],
+) -> list[tuple[int, bool, int]]:
+    """Choose every query's first token (and its second, where the first is the guess).
+
+    Returns the queries that go on: (row, whether the guess is part of it, next token to feed).
+    """
+    rows = list(range(len(results)))
+    going: list[tuple[int, bool, int]] = []
+    hits = []
+    for row, token in zip(rows, decoder.choose(first, rows, results, choosers), strict=True):
+        if decoder.append(results[row], token, first[row]):
+            if token == draft:
+                hits.append(row)
+            else:
+                going.append((row, False, token))
+    if hits and guessed is not None:
+        second = guessed[hits]
+        for i, token in enumerate(decoder.choose(second, hits, results, choosers)):
+            if decoder.append(results[hits[i]], token, second[i]):
+                going.append((hits[i], True, token))
+    return sorted(going)
 
 
 @torch.inference_mode()

@@ -77,3 +77,18 @@ def encode_passage(
     # Leave at least one token per suffix: the query's last position yields the first answer.
     shared = min(common_prefix_length(fulls), min(len(f) for f in fulls) - 1)
     return EncodedPassage(fulls[0][:shared], [f[shared:] for f in fulls], list(types))
+
+
+def empty_answer_start(tokenizer: Any, style: Style) -> int | None:
+    """The first token of the answer ``[]`` as the student was trained to write it.
+
+    Most type queries are answered ``[]``; the fast path checks this token as a free guess
+    (see :mod:`uniner.engine.tree`). None when the rendering does not extend the prompt's ids.
+    """
+    prompt = prompt_text(tokenizer, style, "x", "y")
+    answered = render(style, conversation("x", [("y", [])]), tokenizer=tokenizer)
+    full = "".join(segment for segment, _ in answered)
+    asked, given = encode_prompt(tokenizer, style, prompt), encode_prompt(tokenizer, style, full)
+    if len(given) <= len(asked) or given[: len(asked)] != asked:
+        return None
+    return given[len(asked)]

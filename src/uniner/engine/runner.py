@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from uniner.engine.decoding import Generation, TokenChooser, generate_naive, generate_shared
 from uniner.engine.options import ExtractOptions
-from uniner.engine.queries import EncodedPassage, encode_passage
+from uniner.engine.queries import EncodedPassage, empty_answer_start, encode_passage
 from uniner.engine.results import Answer, Job
 from uniner.engine.scoring import token_char_ends
 from uniner.engine.stopping import StopRule
@@ -70,7 +70,12 @@ def _decode(
             for enc in encoded
         ]
     return generate_shared(
-        ner.model, ner.tokenizer, encoded, max_new_tokens=opts.max_new_tokens, choosers=choosers
+        ner.model,
+        ner.tokenizer,
+        encoded,
+        max_new_tokens=opts.max_new_tokens,
+        choosers=choosers,
+        draft=empty_answer_start(ner.tokenizer, ner.style),
     )
 
 
