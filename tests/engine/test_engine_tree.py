@@ -112,3 +112,14 @@ def test_shared_decoding_with_a_guess_equals_naive(sharp_model) -> None:  # type
     ):
         assert got.tokens == want.tokens
         assert got.logprobs == pytest.approx(want.logprobs, abs=1e-4)
+
+
+def test_the_guess_is_the_first_token_of_an_empty_answer(smollm2_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from uniner.engine.queries import empty_answer_start
+
+    tokenizer = AutoTokenizer.from_pretrained(smollm2_dir)
+    # The chat template writes "[]" as "[", "]"; the uniner format as one token " []".
+    assert tokenizer.convert_ids_to_tokens([empty_answer_start(tokenizer, "chat")]) == ["["]
+    assert tokenizer.convert_ids_to_tokens([empty_answer_start(tokenizer, "uniner")]) == ["Ġ[]"]
