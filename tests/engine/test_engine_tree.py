@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
 
-from uniner.engine.decoding import generate_naive, generate_shared
+from uniner.engine.decoding import generate_naive, generate_shared, packable
 from uniner.engine.queries import EncodedPassage, encode_passage
 from uniner.engine.tree import build_tree
 
@@ -94,24 +96,60 @@ def test_a_guess_adds_one_column_per_block_and_is_masked_unless_taken() -> None:
     assert tree.positions[0].tolist() == [0, 1, 2, 0, 3, 4, 3, 4, 5, 6]
 
 
-def test_shared_decoding_with_a_guess_equals_naive(sharp_model) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("max_new_tokens", [1, 2, 6])
+def test_shared_decoding_with_a_guess_equals_naive(sharp_model, max_new_tokens: int) -> None:  # type: ignore[no-untyped-def]
     model, tokenizer = sharp_model
     texts = ["Ada Lovelace met Charles Babbage in London.", "Zoë lives in Reykjavík, Iceland."]
     types = ["person", "programming language", "city", "year"]
     encoded = [encode_passage(tokenizer, "chat", t, types) for t in texts]
     naive = [
-        [generate_naive(model, tokenizer, p.full(k), max_new_tokens=6) for k in range(len(types))]
+        generate_naive(model, tokenizer, p.full(k), max_new_tokens=max_new_tokens)
         for p in encoded
+        for k in range(len(types))
     ]
-    firsts = [g.tokens[0] for gens in naive for g in gens]
+    firsts = [g.tokens[0] for g in naive]
     draft = max(set(firsts), key=firsts.count)  # a guess that is right for some queries only
     assert 0 < firsts.count(draft) < len(firsts)
-    shared = generate_shared(model, tokenizer, encoded, max_new_tokens=6, draft=draft)
-    for got, want in zip(
-        [g for gens in shared for g in gens], [g for gens in naive for g in gens], strict=True
-    ):
-        assert got.tokens == want.tokens
+    shared = generate_shared(model, tokenizer, encoded, max_new_tokens=max_new_tokens, draft=draft)
+    flat = [g for gens in shared for g in gens]
+    for got, want in zip(flat, naive, strict=True):
+        assert got.tokens == want.tokens and got.finished == want.finished
         assert got.logprobs == pytest.approx(want.logprobs, abs=1e-4)
+    if max_new_tokens > 2:  # a right guess whose answer goes on: decoded from the gathered rows
+        assert any(g.tokens[0] == draft and len(g.tokens) > 2 for g in flat)
+
+
+def test_packing_refuses_bad_input() -> None:
+    with pytest.raises(ValueError, match="no passages"):
+        build_tree([], PAD)
+    with pytest.raises(ValueError, match="at least one token"):
+        build_tree([EncodedPassage([1, 2], [[3], []], ["a", "b"])], PAD)
+
+
+def test_sliding_window_models_take_the_unpacked_path(smollm2_dir: Path) -> None:
+    """A custom 4D mask would override a sliding window: such models decode full prompts."""
+    from transformers import AutoTokenizer, MistralConfig, MistralForCausalLM
+
+    tokenizer = AutoTokenizer.from_pretrained(smollm2_dir)
+    config = MistralConfig(
+        vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, sliding_window=16, initializer_range=0.5,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    model = MistralForCausalLM(config).eval()
+    assert not packable(model)
+    encoded = [encode_passage(tokenizer, "chat", "Ada Lovelace lived in London.", ["person"])]
+    (shared,) = generate_shared(model, tokenizer, encoded, max_new_tokens=5, draft=75)
+    naive = generate_naive(model, tokenizer, encoded[0].full(0), max_new_tokens=5)
+    assert shared[0].tokens == naive.tokens
+
+
+def test_only_attention_that_honours_a_4d_mask_packs(sharp_model) -> None:  # type: ignore[no-untyped-def]
+    model, _ = sharp_model
+    assert packable(model)
+    config = copy.deepcopy(model.config)
+    config._attn_implementation = "flash_attention_2"
+    assert not packable(SimpleNamespace(config=config))
 
 
 def test_the_guess_is_the_first_token_of_an_empty_answer(smollm2_dir: Path) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import torch
 
@@ -182,15 +182,26 @@ def generate_shared(
     n_types = len(passages[0].suffixes)
     if any(len(p.suffixes) != n_types for p in passages):
         raise ValueError("every passage in a shared batch must ask the same number of types")
+    n_rows = len(passages) * n_types
+    chosen_by = [None] * n_rows if choosers is None else list(choosers)
+    if len(chosen_by) != n_rows:
+        raise ValueError(f"expected {n_rows} choosers (passages x types), got {len(chosen_by)}")
+    if not packable(model):
+        prompts = [p.full(k) for p in passages for k in range(n_types)]
+        flat = generate_padded(
+            model, tokenizer, prompts, max_new_tokens=max_new_tokens, choosers=chosen_by
+        )
+        return [flat[i * n_types : (i + 1) * n_types] for i in range(len(passages))]
     device = next(model.parameters()).device
     stop = StopRule(tokenizer)
     if draft is not None and stop.is_done([draft]):
         draft = None  # a one-token ``[]`` needs no guess
     tree = build_tree(passages, _pad_id(tokenizer), draft)
     cache = DynamicCache(config=model.config)
+    dtype = model.get_input_embeddings().weight.dtype
     out = model(
         input_ids=tree.ids.to(device),
-        attention_mask=tree.attention_mask(model.dtype).to(device),
+        attention_mask=tree.attention_mask(dtype, device),
         position_ids=tree.positions.to(device),
         past_key_values=cache,
         use_cache=True,
@@ -198,19 +209,41 @@ def generate_shared(
     )
     # Rows p * T + k: after the prompt, and after prompt + guess.
     logits = out.logits.float().log_softmax(-1)
-    n_rows = len(passages) * n_types
+    del out
     first = logits[:, :n_types].reshape(n_rows, -1)
     guessed = logits[:, n_types:].reshape(n_rows, -1) if draft is not None else None
-    rows = [None] * n_rows if choosers is None else list(choosers)
+    del logits
     decoder = _Decoder(model, stop, max_new_tokens)
-    results = [Generation() for _ in range(len(rows))]
-    going = _first_tokens(decoder, results, first, guessed, draft, rows)
+    results = [Generation() for _ in range(n_rows)]
+    going = _first_tokens(decoder, results, first, guessed, draft, chosen_by)
+    del first, guessed
     if going:
-        active = [row for row, _, _ in going]
-        rest, mask = tree.gather(cache, active, model.config, [g for _, g, _ in going])
-        logits, mask = decoder.feed([token for _, _, token in going], rest, mask)
-        decoder.resume(results, active, logits, rest, mask, rows)
+        active = [g.row for g in going]
+        rest, mask = tree.gather(cache, active, model.config, [g.guessed for g in going])
+        del cache  # the packed rows are no longer needed once each query has its own
+        logits, mask = decoder.feed([g.token for g in going], rest, mask)
+        decoder.resume(results, active, logits, rest, mask, chosen_by)
     return [results[i * n_types : (i + 1) * n_types] for i in range(len(passages))]
+
+
+def packable(model: Any) -> bool:
+    """Whether the packed rows give exact answers on this model: every layer attends to the
+    whole sequence (no sliding window or chunks, which a custom mask would override) and the
+    attention backend honours a 4D mask (sdpa, eager)."""
+    from transformers import DynamicCache
+    from transformers.cache_utils import DynamicLayer
+
+    attention = getattr(model.config, "_attn_implementation", "sdpa")
+    layers = DynamicCache(config=model.config).layers
+    return attention in ("sdpa", "eager") and all(type(x) is DynamicLayer for x in layers)
+
+
+class _Going(NamedTuple):
+    """A query whose answer goes on after its first tokens."""
+
+    row: int  # p * T + k
+    guessed: bool  # the guess column is part of its answer
+    token: int  # the next token to feed
 
 
 def _first_tokens(
@@ -220,25 +253,23 @@ def _first_tokens(
     guessed: torch.Tensor | None,
     draft: int | None,
     choosers: Sequence[TokenChooser | None],
-) -> list[tuple[int, bool, int]]:
-    """Choose every query's first token (and its second, where the first is the guess).
-
-    Returns the queries that go on: (row, whether the guess is part of it, next token to feed).
-    """
+) -> list[_Going]:
+    """Choose every query's first token (and its second, where the first is the guess);
+    return the queries that go on."""
     rows = list(range(len(results)))
-    going: list[tuple[int, bool, int]] = []
+    going: list[_Going] = []
     hits = []
     for row, token in zip(rows, decoder.choose(first, rows, results, choosers), strict=True):
         if decoder.append(results[row], token, first[row]):
             if token == draft:
                 hits.append(row)
             else:
-                going.append((row, False, token))
+                going.append(_Going(row, False, token))
     if hits and guessed is not None:
         second = guessed[hits]
         for i, token in enumerate(decoder.choose(second, hits, results, choosers)):
             if decoder.append(results[hits[i]], token, second[i]):
-                going.append((hits[i], True, token))
+                going.append(_Going(hits[i], True, token))
     return sorted(going)
 
 
@@ -249,8 +280,10 @@ def generate_padded(
     prompts: Sequence[Sequence[int]],
     *,
     max_new_tokens: int,
+    choosers: Sequence[TokenChooser | None] | None = None,
 ) -> list[Generation]:
-    """Full prompts, left-padded into one batch, no shared prefix (benchmark baseline (b))."""
+    """Full prompts, left-padded into one batch, no shared prefix: benchmark baseline (b), and
+    the engine's path for models the packed rows do not suit (:func:`packable`)."""
     from transformers import DynamicCache
 
     device = next(model.parameters()).device
@@ -265,7 +298,8 @@ def generate_padded(
         logits_to_keep=1,
     )
     decoder = _Decoder(model, StopRule(tokenizer), max_new_tokens)
-    return decoder.run(out.logits[:, -1], cache, mask.to(device), [None] * len(prompts))
+    rows = [None] * len(prompts) if choosers is None else list(choosers)
+    return decoder.run(out.logits[:, -1], cache, mask.to(device), rows)
 
 
 @torch.inference_mode()

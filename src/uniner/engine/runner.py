@@ -34,9 +34,11 @@ def run_jobs(
     order = sorted(range(len(jobs)), key=lambda i: len(encoded[i].prefix))
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     stop = StopRule(ner.tokenizer)
+    draft = empty_answer_start(ner.tokenizer, ner.style)
     bar = tqdm(total=len(jobs), unit="passage", disable=not progress, desc="extract")
     for batch in batches:
-        generations = _decode(ner, [jobs[i] for i in batch], [encoded[i] for i in batch], opts)
+        group = [encoded[i] for i in batch]
+        generations = _decode(ner, [jobs[i] for i in batch], group, opts, draft)
         for i, gens in zip(batch, generations, strict=True):
             jobs[i].answers = [
                 answer_of(ner.tokenizer, stop, t, g) for t, g in zip(types, gens, strict=True)
@@ -46,7 +48,11 @@ def run_jobs(
 
 
 def _decode(
-    ner: NERModel, jobs: Sequence[Job], encoded: Sequence[EncodedPassage], opts: ExtractOptions
+    ner: NERModel,
+    jobs: Sequence[Job],
+    encoded: Sequence[EncodedPassage],
+    opts: ExtractOptions,
+    draft: int | None,
 ) -> list[list[Generation]]:
     choosers: list[TokenChooser | None] | None = None
     if opts.constrained:
@@ -75,7 +81,7 @@ def _decode(
         encoded,
         max_new_tokens=opts.max_new_tokens,
         choosers=choosers,
-        draft=empty_answer_start(ner.tokenizer, ner.style),
+        draft=draft,
     )
 
 

@@ -59,20 +59,30 @@ class PrefixTree:
             return torch.tensor([end - 1 for end in ends])
         return torch.tensor([end - 2 for end in ends] + [end - 1 for end in ends])
 
-    def attention_mask(self, dtype: torch.dtype) -> torch.Tensor:
-        """(P, 1, W, W) additive mask: causal, prefix visible to all, blocks to themselves."""
+    def attention_mask(self, dtype: torch.dtype, device: Any = "cpu") -> torch.Tensor:
+        """(P, 1, W, W) additive mask: causal, prefix visible to all, blocks to themselves.
+
+        Attention still computes the masked block-to-block part: its cost grows with the square
+        of (prefix + all suffixes), small next to the linear layers for tens of types.
+        """
         width = self.ids.shape[1]
-        column = torch.arange(width)
+        owner = self.owner.to(device)
+        column = torch.arange(width, device=device)
         causal = column[None, :] <= column[:, None]
-        query, key = self.owner[:, :, None], self.owner[:, None, :]
+        query, key = owner[:, :, None], owner[:, None, :]
         allowed = causal & (key != _PAD) & ((key == _PREFIX) | (key == query))
-        allowed |= torch.eye(width, dtype=torch.bool)  # pads see themselves: finite, never read
-        mask = torch.zeros(allowed.shape, dtype=dtype)
+        # Pads see themselves: finite, never read.
+        allowed |= torch.eye(width, dtype=torch.bool, device=device)
+        mask = torch.zeros(allowed.shape, dtype=dtype, device=device)
         mask.masked_fill_(~allowed, torch.finfo(dtype).min)
         return mask[:, None]
 
     def gather(
-        self, cache: Any, rows: Sequence[int], config: Any, guessed: Sequence[bool]
+        self,
+        cache: Any,
+        rows: Sequence[int],
+        config: Any,
+        guessed: Sequence[bool] | None = None,
     ) -> tuple[Any, torch.Tensor]:
         """A cache (and 2D mask) with one row per query ``rows`` (index ``p * T + k``);
         ``guessed[i]``: the guess column is part of that query's answer (else masked out)."""
@@ -87,7 +97,8 @@ class PrefixTree:
         real = (owners == _PREFIX) | (owners == block)
         real[:, self.prefix_width : self.prefix_width + width] &= self._block_part(blocks, width)
         if self.draft is not None:
-            real[:, -1] &= torch.tensor(list(guessed), dtype=torch.bool)
+            taken = [False] * len(rows) if guessed is None else list(guessed)
+            real[:, -1] &= torch.tensor(taken, dtype=torch.bool)
         gathered = DynamicCache(config=config)
         device = cache.layers[0].keys.device
         index = (passage[:, None].to(device), columns.to(device))
@@ -117,6 +128,10 @@ def build_tree(
 ) -> PrefixTree:
     """Pack passages (each asking the same number of types) into one row each; ``draft``
     is the guessed first answer token appended to every query, or None for no guess."""
+    if not passages:
+        raise ValueError("no passages to pack")
+    if any(not suffix for p in passages for suffix in p.suffixes):
+        raise ValueError("every query needs at least one token of its own after the prefix")
     n_types = len(passages[0].suffixes)
     guess = [] if draft is None else [draft]
     blocks = [[list(s) + guess for s in p.suffixes] for p in passages]
