@@ -30,8 +30,8 @@ import torch
 
 from uniner.data import load_dataset
 from uniner.engine import NERModel
-from uniner.engine.decoding import generate_naive, generate_padded
-from uniner.engine.queries import EncodedPassage, empty_answer_start, encode_passage
+from uniner.engine.decoding import answer_guess, generate_naive, generate_padded
+from uniner.engine.queries import EncodedPassage, encode_passage
 from uniner.engine.stopping import StopRule
 from uniner.engine.tree import build_tree
 from uniner.paths import data_root, smollm2_gguf
@@ -156,9 +156,7 @@ def main() -> dict[str, Any]:
         identical = not mismatches
         for m in mismatches:
             print("DIFFERENT:", json.dumps(m, ensure_ascii=False))
-    draft = empty_answer_start(ner.tokenizer, ner.style)
-    if draft is not None and stop.is_done([draft]):
-        draft = None  # as the engine does: a one-token [] needs no guess
+    draft = answer_guess(ner.tokenizer, ner.style)
     prefill = _prefill(encoded, args.batch_size, draft)
     print("prefill tokens:", prefill, f"(naive/floor {prefill['naive'] / prefill['floor']:.1f}x)")
     gflop = _compute(ner, prefill, padded, draft)

@@ -2,7 +2,7 @@
 
 * ``llama_server`` - llama.cpp's OpenAI-compatible server (``llama-cpp-python[server]``)
   serving the SmolLM2 GGUF on loopback; session-scoped, started once and stopped at the end.
-* ``proxy`` - a ``RecordingProxy`` in front of it (see annotate_servers.py).
+* ``proxy`` - a ``RecordingProxy`` in front of it (see tests/chat_servers.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from annotate_servers import RecordingProxy, free_port
 
+from chat_servers import RecordingProxy, free_port
 from uniner.paths import smollm2_gguf
 
 DATA = Path(__file__).parent / "data"

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from annotate_servers import RecordingProxy, subprocess_env, uniner_command
 
+from chat_servers import RecordingProxy, subprocess_env, uniner_command
 from uniner.annotate import AnnotateConfig, SamplingParams, annotate
 from uniner.corpus import CorpusConfig, TokenCounter, load_tokenizer
 

@@ -8,8 +8,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from annotate_servers import ScriptedServer
 
+from chat_servers import ScriptedServer
 from uniner.annotate import OpenAITeacher, RetryPolicy, SamplingParams
 from uniner.errors import TeacherError
 

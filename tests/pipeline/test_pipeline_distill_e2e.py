@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from chat_servers import completion
 from uniner.pipeline import DistillConfig, distill
 
 LEXICON = {"Ada Lovelace": "person", "Alan Turing": "person", "London": "city", "Paris": "city"}
@@ -41,7 +42,7 @@ class LexiconTeacher:
                 passage = request["messages"][-1]["content"].split("Passage: ", 1)[1]
                 found = [(m, t) for m, t in LEXICON.items() if re.search(re.escape(m), passage)]
                 teacher.requests += 1
-                body = json.dumps(_completion(repr(found))).encode()
+                body = json.dumps(completion(repr(found))).encode()
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(body)))
@@ -54,15 +55,6 @@ class LexiconTeacher:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-def _completion(content: str) -> dict[str, object]:
-    return {
-        "id": "x", "object": "chat.completion", "created": 0, "model": "lexicon",
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": 50, "completion_tokens": 10, "total_tokens": 60},
-    }  # fmt: skip
 
 
 @pytest.fixture

@@ -23,9 +23,10 @@ from typing import Any, NamedTuple, Protocol
 
 import torch
 
-from uniner.engine.queries import EncodedPassage
+from uniner.engine.queries import EncodedPassage, empty_answer_start
 from uniner.engine.stopping import StopRule
 from uniner.engine.tree import build_tree
+from uniner.prompts import Style
 
 
 @dataclass
@@ -174,8 +175,8 @@ def generate_shared(
     """Answer every type query of every passage, computing each passage's prefix once.
 
     Every passage must ask the same number of types. ``draft``: the guessed first answer token
-    (:func:`uniner.engine.queries.empty_answer_start`); it never changes an answer. Returns
-    one list of generations per passage, in type order.
+    (:func:`answer_guess`); it never changes an answer. Returns one list of generations per
+    passage, in type order.
     """
     from transformers import DynamicCache
 
@@ -194,8 +195,6 @@ def generate_shared(
         return [flat[i * n_types : (i + 1) * n_types] for i in range(len(passages))]
     device = next(model.parameters()).device
     stop = StopRule(tokenizer)
-    if draft is not None and stop.is_done([draft]):
-        draft = None  # a one-token ``[]`` needs no guess
     tree = build_tree(passages, _pad_id(tokenizer), draft)
     cache = DynamicCache(config=model.config)
     dtype = model.get_input_embeddings().weight.dtype
@@ -224,6 +223,13 @@ def generate_shared(
         logits, mask = decoder.feed([g.token for g in going], rest, mask)
         decoder.resume(results, active, logits, rest, mask, chosen_by)
     return [results[i * n_types : (i + 1) * n_types] for i in range(len(passages))]
+
+
+def answer_guess(tokenizer: Any, style: Style) -> int | None:
+    """The token :func:`generate_shared` should guess: the first of ``[]`` as the student was
+    trained to write it, or None where ``[]`` is a single token (nothing left to guess)."""
+    token = empty_answer_start(tokenizer, style)
+    return None if token is None or StopRule(tokenizer).is_done([token]) else token
 
 
 def packable(model: Any) -> bool:

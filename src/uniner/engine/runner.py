@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from uniner.engine.decoding import Generation, TokenChooser, generate_naive, generate_shared
+from uniner.engine.decoding import (
+    Generation,
+    TokenChooser,
+    answer_guess,
+    generate_naive,
+    generate_shared,
+)
 from uniner.engine.options import ExtractOptions
-from uniner.engine.queries import EncodedPassage, empty_answer_start, encode_passage
+from uniner.engine.queries import EncodedPassage, encode_passage
 from uniner.engine.results import Answer, Job
 from uniner.engine.scoring import token_char_ends
 from uniner.engine.stopping import StopRule
@@ -34,7 +40,7 @@ def run_jobs(
     order = sorted(range(len(jobs)), key=lambda i: len(encoded[i].prefix))
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     stop = StopRule(ner.tokenizer)
-    draft = empty_answer_start(ner.tokenizer, ner.style)
+    draft = answer_guess(ner.tokenizer, ner.style)
     bar = tqdm(total=len(jobs), unit="passage", disable=not progress, desc="extract")
     for batch in batches:
         group = [encoded[i] for i in batch]

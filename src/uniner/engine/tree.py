@@ -91,11 +91,11 @@ class PrefixTree:
         passage = torch.tensor([r // self.n_types for r in rows])
         blocks = [r % self.n_types for r in rows]
         width = max(self.block_widths[k] for k in blocks)
-        columns = torch.stack([self._columns(k, width) for k in blocks])
-        owners = self.owner[passage[:, None], columns]
-        block = torch.tensor(blocks)[:, None]
-        real = (owners == _PREFIX) | (owners == block)
-        real[:, self.prefix_width : self.prefix_width + width] &= self._block_part(blocks, width)
+        picked = [self._columns(k, width) for k in blocks]
+        columns = torch.stack([c for c, _ in picked])
+        filler = torch.stack([f for _, f in picked])
+        owners = self.owner[passage[:, None], columns].masked_fill(filler, _PAD)
+        real = (owners == _PREFIX) | (owners == torch.tensor(blocks)[:, None])
         if self.draft is not None:
             taken = [False] * len(rows) if guessed is None else list(guessed)
             real[:, -1] &= torch.tensor(taken, dtype=torch.bool)
@@ -109,18 +109,20 @@ class PrefixTree:
             gathered.update(keys, values, i)
         return gathered, real.long().to(device)
 
-    def _columns(self, k: int, width: int) -> torch.Tensor:
-        # Narrower blocks are topped up on the left with column 0, masked out below.
+    def _columns(self, k: int, width: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Query block ``k``'s columns (prefix, then block), ``width`` wide: a narrower block
+        is topped up on the left with column 0, flagged as filler."""
         start, own = self.block_starts[k], self.block_widths[k]
-        filler = torch.zeros(width - own, dtype=torch.long)
-        block = torch.arange(start, start + own)
-        return torch.cat([torch.arange(self.prefix_width), filler, block])
-
-    def _block_part(self, blocks: Sequence[int], width: int) -> torch.Tensor:
-        part = torch.ones((len(blocks), width), dtype=torch.bool)
-        for row, k in enumerate(blocks):
-            part[row, : width - self.block_widths[k]] = False
-        return part
+        columns = torch.cat(
+            [
+                torch.arange(self.prefix_width),
+                torch.zeros(width - own, dtype=torch.long),
+                torch.arange(start, start + own),
+            ]
+        )
+        filler = torch.zeros(len(columns), dtype=torch.bool)
+        filler[self.prefix_width : self.prefix_width + width - own] = True
+        return columns, filler
 
 
 def build_tree(

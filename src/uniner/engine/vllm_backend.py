@@ -24,6 +24,7 @@ vLLM is imported inside the functions that use it; without it, loading raises
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -159,23 +160,15 @@ class VLLMModel(NERModel):
         options: the default :class:`ExtractOptions`; each call may override them.
     """
 
-    def __init__(
-        self,
-        model: Any,
-        tokenizer: Any,
-        *,
-        style: Style,
-        name: str = "",
-        adapter: str | None = None,
-        options: ExtractOptions | None = None,
-    ) -> None:
-        super().__init__(model, tokenizer, style=style, name=name, adapter=adapter, options=options)
-        self.lora_request: Any = None
-        if adapter is not None:
-            _import_vllm()
-            from vllm.lora.request import LoRARequest
+    @functools.cached_property
+    def lora_request(self) -> Any:
+        """The adapter as vLLM takes it with each request (None without an adapter)."""
+        if self.adapter is None:
+            return None
+        _import_vllm()
+        from vllm.lora.request import LoRARequest
 
-            self.lora_request = LoRARequest(lora_name="uniner", lora_int_id=1, lora_path=adapter)
+        return LoRARequest(lora_name="uniner", lora_int_id=1, lora_path=self.adapter)
 
     @classmethod
     def from_pretrained(

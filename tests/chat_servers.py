@@ -1,8 +1,9 @@
-"""Real HTTP servers on loopback for the annotation tests (used by conftest.py and the tests).
+"""Real HTTP servers on loopback for the tests that talk to a teacher (annotate, distill).
 
 * ``RecordingProxy`` - a pass-through HTTP proxy that logs a hash of every request body it
   forwards and can hold requests back (to freeze a run mid-way).
 * ``ScriptedServer`` - a tiny chat-completions server that answers 429/500/slow/400 on cue.
+* ``completion`` - the body of a chat-completions answer.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class ScriptedServer:
                 status, delay = behaviours[message](len(attempts) - 1)
                 time.sleep(delay)
                 body = json.dumps(
-                    _completion(f"[('{message}', 'thing')]")
+                    completion(f"[('{message}', 'thing')]")
                     if status == 200
                     else {"error": {"message": f"scripted {status}"}}
                 ).encode()
@@ -138,7 +139,8 @@ class ScriptedServer:
         self.server.shutdown()
 
 
-def _completion(content: str) -> dict[str, object]:
+def completion(content: str) -> dict[str, object]:
+    """An OpenAI chat-completions response whose message is ``content``."""
     return {
         "id": "x", "object": "chat.completion", "created": 0, "model": "scripted",
         "choices": [{"index": 0, "finish_reason": "stop",
