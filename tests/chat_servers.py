@@ -3,7 +3,7 @@
 * ``RecordingProxy`` - a pass-through HTTP proxy that logs a hash of every request body it
   forwards and can hold requests back (to freeze a run mid-way).
 * ``ScriptedServer`` - a tiny chat-completions server that answers 429/500/slow/400 on cue.
-* ``completion`` - the body of a chat-completions answer.
+* ``serve`` - run a request handler on loopback; ``completion`` - a chat-completions body.
 """
 
 from __future__ import annotations
@@ -61,10 +61,7 @@ class RecordingProxy:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve(Handler)
 
     def _admit(self, digest: str) -> bool:
         """Wait while the limit is reached; False means: drop this request unforwarded."""
@@ -130,13 +127,19 @@ class ScriptedServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve(Handler)
 
     def close(self) -> None:
         self.server.shutdown()
+
+
+def serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
+    """Serve ``handler`` on a free loopback port in a daemon thread; the server and its
+    OpenAI-style base URL (``http://127.0.0.1:PORT/v1``)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
 
 
 def completion(content: str) -> dict[str, object]:

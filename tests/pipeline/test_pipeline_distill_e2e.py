@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from chat_servers import completion
+from chat_servers import completion, serve
 from uniner.pipeline import DistillConfig, distill
 
 LEXICON = {"Ada Lovelace": "person", "Alan Turing": "person", "London": "city", "Paris": "city"}
@@ -52,9 +51,7 @@ class LexiconTeacher:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve(Handler)
 
 
 @pytest.fixture
