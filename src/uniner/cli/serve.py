@@ -20,6 +20,7 @@ LIMIT_HELP = {
 
 
 def register(subparsers: Any) -> None:
+    from uniner.cli.extract import add_dtype_argument
     from uniner.serve.config import ServeConfig
 
     defaults = ServeConfig()
@@ -32,6 +33,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--model", help="hub id or local path (default: the default student)")
     parser.add_argument("--adapter", help="LoRA adapter directory")
     parser.add_argument("--device", help="torch device, e.g. cpu or cuda")
+    add_dtype_argument(parser)
     parser.add_argument(
         "--backend",
         default=defaults.backend,

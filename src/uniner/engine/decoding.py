@@ -171,12 +171,14 @@ def generate_shared(
     max_new_tokens: int,
     choosers: Sequence[TokenChooser | None] | None = None,
     draft: int | None = None,
+    stop_repeats: bool = False,
 ) -> list[list[Generation]]:
     """Answer every type query of every passage, computing each passage's prefix once.
 
     Every passage must ask the same number of types. ``draft``: the guessed first answer token
-    (:func:`answer_guess`); it never changes an answer. Returns one list of generations per
-    passage, in type order.
+    (:func:`answer_guess`); it never changes an answer. ``stop_repeats``: see
+    :class:`~uniner.engine.stopping.StopRule`. Returns one list of generations per passage, in
+    type order.
     """
     from transformers import DynamicCache
 
@@ -190,11 +192,16 @@ def generate_shared(
     if not packable(model):
         prompts = [p.full(k) for p in passages for k in range(n_types)]
         flat = generate_padded(
-            model, tokenizer, prompts, max_new_tokens=max_new_tokens, choosers=chosen_by
+            model,
+            tokenizer,
+            prompts,
+            max_new_tokens=max_new_tokens,
+            choosers=chosen_by,
+            stop_repeats=stop_repeats,
         )
         return [flat[i * n_types : (i + 1) * n_types] for i in range(len(passages))]
     device = next(model.parameters()).device
-    stop = StopRule(tokenizer)
+    stop = StopRule(tokenizer, stop_repeats=stop_repeats)
     tree = build_tree(passages, _pad_id(tokenizer), draft)
     cache = DynamicCache(config=model.config)
     dtype = model.get_input_embeddings().weight.dtype
@@ -287,6 +294,7 @@ def generate_padded(
     *,
     max_new_tokens: int,
     choosers: Sequence[TokenChooser | None] | None = None,
+    stop_repeats: bool = False,
 ) -> list[Generation]:
     """Full prompts, left-padded into one batch, no shared prefix: benchmark baseline (b), and
     the engine's path for models the packed rows do not suit (:func:`packable`)."""
@@ -303,7 +311,7 @@ def generate_padded(
         use_cache=True,
         logits_to_keep=1,
     )
-    decoder = _Decoder(model, StopRule(tokenizer), max_new_tokens)
+    decoder = _Decoder(model, StopRule(tokenizer, stop_repeats=stop_repeats), max_new_tokens)
     rows = [None] * len(prompts) if choosers is None else list(choosers)
     return decoder.run(out.logits[:, -1], cache, mask.to(device), rows)
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from uniner.errors import CacheMismatchError, ModelLoadError
+from uniner.hardware import resolve_dtype
 from uniner.paths import DEFAULT_MODEL_HUB_ID, resources, smollm2_gguf
 from uniner.prompts import STYLES, TEMPLATE_VERSION, Style
 
 MODEL_CARD = "uniner.json"  # {"style": ..., "template_version": ...}, written by the trainer
-DTYPES = ("float32", "bfloat16", "float16")
 
 
 @dataclass(frozen=True)
@@ -99,26 +99,10 @@ def read_model_card(*dirs: str | Path | None) -> dict[str, Any]:
     return card
 
 
-def pick_device(device: str | None) -> str:
-    """CUDA when available, else CPU; an explicit choice is kept."""
-    if device is not None:
-        return device
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
 def pick_dtype(dtype: Any, device: str) -> Any:
-    """float32 on CPU and bfloat16 on CUDA by default; accepts names or torch dtypes."""
-    import torch
-
-    if dtype is None:
-        return torch.bfloat16 if device.startswith("cuda") else torch.float32
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    if dtype not in DTYPES:
-        raise ValueError(f"unknown dtype {dtype!r}; choose one of {DTYPES}")
-    return getattr(torch, dtype)
+    """bfloat16 where ``device`` multiplies it natively, else float32 (:mod:`uniner.hardware`);
+    accepts ``auto``, names or torch dtypes."""
+    return resolve_dtype(dtype, device)
 
 
 def pick_style(requested: str | None, card: dict[str, Any], tokenizer: Any) -> Style:

@@ -91,8 +91,9 @@ class NERModel:
                 packaged adapter when there is one).
             adapter: a LoRA adapter directory to apply on top of ``name_or_path``.
             device: ``cpu``, ``cuda``, ...; default CUDA when available.
-            dtype: ``float32``, ``bfloat16``, ``float16`` or a torch dtype; default float32
-                on CPU, bfloat16 on CUDA.
+            dtype: ``auto`` (default), ``float32``, ``bfloat16``, ``float16`` or a torch
+                dtype; ``auto`` is bfloat16 where the device multiplies it natively (CUDA, CPUs
+                with AVX512-BF16/AMX or Arm BF16), else float32 (:mod:`uniner.hardware`).
             style: ``uniner`` or ``chat``; default from the model's ``uniner.json``, else
                 ``chat`` when the tokenizer has a chat template.
             backend: ``transformers`` (CPU or GPU), or ``vllm`` (GPU, ``pip install
@@ -117,7 +118,9 @@ class NERModel:
         resolved = loading.resolve(name_or_path, adapter)
         base_dir = resolved.base if Path(resolved.base).is_dir() else None
         card = loading.read_model_card(base_dir, resolved.adapter)
-        chosen_device = loading.pick_device(device)
+        from uniner.hardware import pick_device
+
+        chosen_device = pick_device(device)
         tokenizer, model = loading.load_weights(
             resolved, chosen_device, loading.pick_dtype(dtype, chosen_device)
         )

@@ -24,7 +24,9 @@ class ExtractOptions:
         window_tokens: the most passage tokens in one prompt; longer texts are split.
         window_overlap: tokens shared by consecutive windows.
         decoder: ``shared`` (the fast path) or ``naive`` (the reference: one ``generate``
-            call per type query).
+            call per type query, never cut by ``stop_repeats``).
+        stop_repeats: end an answer list at its first item that repeats an earlier one
+            (a looping student), closing the list after the last new item.
     """
 
     max_new_tokens: int = 64
@@ -35,6 +37,7 @@ class ExtractOptions:
     window_tokens: int = 512
     window_overlap: int = 64
     decoder: Decoder = "shared"
+    stop_repeats: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1:

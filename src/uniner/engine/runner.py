@@ -39,7 +39,7 @@ def run_jobs(
     # Similar lengths together: less padding in each batch.
     order = sorted(range(len(jobs)), key=lambda i: len(encoded[i].prefix))
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    stop = StopRule(ner.tokenizer)
+    stop = StopRule(ner.tokenizer, stop_repeats=cuts_repeats(opts))
     draft = answer_guess(ner.tokenizer, ner.style)
     bar = tqdm(total=len(jobs), unit="passage", disable=not progress, desc="extract")
     for batch in batches:
@@ -88,7 +88,13 @@ def _decode(
         max_new_tokens=opts.max_new_tokens,
         choosers=choosers,
         draft=draft,
+        stop_repeats=cuts_repeats(opts),
     )
+
+
+def cuts_repeats(opts: ExtractOptions) -> bool:
+    """Whether answers end at a repeated item: the option, never for the naive reference."""
+    return opts.stop_repeats and opts.decoder != "naive"
 
 
 def answer_of(tokenizer: Any, stop: StopRule, entity_type: str, gen: Generation) -> Answer:

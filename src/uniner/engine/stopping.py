@@ -4,6 +4,13 @@ An answer ends at the model's end-of-sequence token, at the end-of-turn marker o
 style (``</s>`` written as text in the uniner format, ``<|im_end|>``-like tokens in chat
 templates), or as soon as the JSON list it opened is closed. The fast path and the naive
 reference share this rule, so they stop at the same token.
+
+A small student sometimes loops (``["water", "soil", "water", "water", ...]``) until
+``max_new_tokens``. Every repeated item is dropped later anyway (answers are de-duplicated,
+and the student was trained on de-duplicated lists), so with ``stop_repeats`` the answer ends
+as soon as an item repeats one already given: the list is closed after the last new item.
+That saves the wasted decode steps and keeps a looping list parseable (the official metric
+reads nothing from a list that was never closed). The naive reference never uses it.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from uniner.engine.answers import list_end
+from uniner.engine.answers import list_end, parse_answer
 from uniner.prompts import UNINER_EOS
 
 
@@ -20,12 +27,14 @@ class StopRule:
 
     Args:
         tokenizer: the model's tokenizer.
+        stop_repeats: also end a list at its first item that repeats an earlier one.
     """
 
-    def __init__(self, tokenizer: Any) -> None:
+    def __init__(self, tokenizer: Any, *, stop_repeats: bool = False) -> None:
         self.tokenizer = tokenizer
         self.eos_ids = self._end_token_ids(tokenizer)
         self.stop_strings = (UNINER_EOS,)
+        self.stop_repeats = stop_repeats
 
     @staticmethod
     def _end_token_ids(tokenizer: Any) -> frozenset[int]:
@@ -54,10 +63,34 @@ class StopRule:
         """True once the last token ends the turn or the answer text is complete."""
         if tokens and tokens[-1] in self.eos_ids:
             return True
-        return self.answer_end(self.text(tokens)) is not None
+        text = self.text(tokens)
+        if self.answer_end(text) is not None:
+            return True
+        return self.stop_repeats and repeat_cut(text) is not None
 
     def answer(self, tokens: Sequence[int]) -> str:
-        """The answer text, cut where the answer ends."""
+        """The answer text, cut where the answer ends (a repeating list closed early)."""
         text = self.text(tokens)
         end = self.answer_end(text)
-        return text[:end] if end is not None else text
+        if end is not None:
+            return text[:end]
+        cut = repeat_cut(text) if self.stop_repeats else None
+        return text if cut is None else text[:cut] + "]"
+
+
+def repeat_cut(text: str) -> int | None:
+    """Where a still-open list should have ended: just after the last item before the first
+    one that repeats an earlier item (exact string), or None when no item repeats.
+
+    >>> text = '["Lion", "Lioness", "Lion", "Li'
+    >>> text[: repeat_cut(text)] + "]"
+    '["Lion", "Lioness"]'
+    """
+    seen: set[str] = set()
+    end = text.find("[") + 1
+    for mention in parse_answer(text).mentions:
+        if mention.text in seen:
+            return end
+        seen.add(mention.text)
+        end = mention.end
+    return None

@@ -36,7 +36,7 @@ from uniner.engine.model import Backend, NERModel
 from uniner.engine.options import ExtractOptions
 from uniner.engine.queries import encode_prompt, prompt_text
 from uniner.engine.results import Job
-from uniner.engine.runner import answer_of
+from uniner.engine.runner import answer_of, cuts_repeats
 from uniner.engine.stopping import StopRule
 from uniner.errors import MissingDependencyError, ModelLoadError
 from uniner.prompts import Style
@@ -269,7 +269,7 @@ class VLLMModel(NERModel):
             raise ValueError("constrained decoding needs backend='transformers'")
         if opts.decoder != "shared":
             raise ValueError(f"decoder={opts.decoder!r} needs backend='transformers'")
-        stop = StopRule(self.tokenizer)
+        stop = StopRule(self.tokenizer, stop_repeats=cuts_repeats(opts))
         prompts = query_prompts(
             self.tokenizer, self.style, [j.passage for j in jobs], types, dataset
         )

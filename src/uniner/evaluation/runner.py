@@ -197,12 +197,19 @@ def model_predictions(
     model: Predictor, gold: Dataset, *, batch_size: int = 8, progress: bool = False
 ) -> Dataset:
     """Ask ``model`` every gold passage's types; keep answers (cleaned as the official
-    pipeline does) and the mentions it grounded, restricted to the asked types."""
-    groups: dict[tuple[str, ...], list[int]] = {}
+    pipeline does) and the mentions it grounded, restricted to the asked types.
+
+    Passages asking the same *set* of types share one ``predict`` call, so they are batched
+    together: a query's answer does not depend on the order the types are asked in (each type
+    is its own question), and the official files list each passage's types in its own order.
+    """
+    # type set -> (its types in the order its first passage lists them, record indices)
+    groups: dict[frozenset[str], tuple[tuple[str, ...], list[int]]] = {}
     for i, record in enumerate(gold.records):
-        groups.setdefault(tuple(record.types), []).append(i)
+        group = groups.setdefault(frozenset(record.types), (tuple(record.types), []))
+        group[1].append(i)
     records: list[AnnotatedText | None] = [None] * len(gold.records)
-    for types, indices in groups.items():
+    for types, indices in groups.values():
         texts = [gold.records[i].text for i in indices]
         outputs = model.predict(
             texts, list(types), dataset=None, batch_size=batch_size, progress=progress
@@ -212,7 +219,7 @@ def model_predictions(
                 f"the model returned {len(outputs)} predictions for {len(texts)} texts"
             )
         for i, output in zip(indices, outputs, strict=True):
-            records[i] = _as_record(gold.records[i], output, types)
+            records[i] = _as_record(gold.records[i], output, tuple(gold.records[i].types))
     return Dataset(gold.name, [r for r in records if r is not None], list(gold.types), gold.domain)
 
 

@@ -17,6 +17,8 @@ class ServeConfig:
         model: hub id or local path of the model (None: the engine's default student).
         adapter: optional LoRA adapter path, passed to the engine.
         device: torch device for the engine (None: the engine decides).
+        dtype: ``auto`` (bfloat16 where the device has it natively, else float32),
+            ``float32``, ``bfloat16`` or ``float16``.
         backend: ``transformers`` or ``vllm`` (a GPU, ``pip install 'uniner[vllm]'``).
         host: address to bind.
         port: TCP port to bind.
@@ -37,6 +39,7 @@ class ServeConfig:
     model: str | None = None
     adapter: str | None = None
     device: str | None = None
+    dtype: str = "auto"
     backend: Backend = "transformers"
     host: str = "127.0.0.1"
     port: int = 8000

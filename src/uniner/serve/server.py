@@ -29,7 +29,11 @@ def build_app(config: ServeConfig) -> FastAPI:
     from uniner.serve.app import create_app
 
     model = NERModel.from_pretrained(
-        config.model, adapter=config.adapter, device=config.device, backend=config.backend
+        config.model,
+        adapter=config.adapter,
+        device=config.device,
+        dtype=config.dtype,
+        backend=config.backend,
     )
     return create_app(model, config)
 

@@ -35,12 +35,17 @@ class TrainConfig:
         batch_size: conversations per device per step; ``grad_accum`` steps per update.
         warmup_ratio / lr_scheduler: paper: 0.04 and cosine.
         max_length: token limit (paper: 1024); longer conversations are skipped, never cut.
-        dtype: ``bfloat16``, ``float32`` or ``auto`` (bfloat16 where CUDA supports it).
+        dtype: the compute dtype: ``auto`` (bfloat16 where the device multiplies it natively:
+            CUDA, CPUs with AVX512-BF16/AMX or Arm BF16; else float32), ``bfloat16`` or
+            ``float32``. bfloat16 is mixed precision: trained weights stay float32.
         gradient_checkpointing: trade compute for activation memory.
         attn_implementation: transformers attention backend (``sdpa``, ``flex_attention``,
-            ``flash_attention_2``, ...); default the model's own (sdpa).
+            ``flash_attention_2``, ...); default: per-conversation sdpa for packed batches
+            (:mod:`uniner.train.attention`), the model's own otherwise.
         packing: padding-free batches (conversations concatenated, positions restarted,
             no attention across them); else padded batches grouped by length.
+        label_logits: compute the output layer only where a token carries loss (same loss,
+            less work); off for models whose forward has no ``logits_to_keep``.
         style: prompt style; default from the tokenizer (chat template -> ``chat``).
         loss_on_acknowledgement: also learn ``I've read this text.`` (released code does).
         dev_score_queries: dev questions answered by greedy generation and scored with the
@@ -72,6 +77,7 @@ class TrainConfig:
     gradient_checkpointing: bool = False
     attn_implementation: str | None = None
     packing: bool = True
+    label_logits: bool = True
     style: Style | None = None
     loss_on_acknowledgement: bool = False
     logging_steps: int = 10

@@ -34,37 +34,74 @@ def load_tokenizer(name: str) -> Any:
     return tokenizer
 
 
+def training_device() -> str:
+    """Where the Trainer will put the model: CUDA when available, else the CPU."""
+    from uniner.hardware import pick_device
+
+    return pick_device(None)
+
+
 def resolve_dtype(config: TrainConfig) -> Any:
-    """``auto`` is bfloat16 on a CUDA device that supports it, float32 elsewhere."""
+    """The compute dtype: ``auto`` is bfloat16 where the device multiplies it natively
+    (CUDA, CPUs with AVX512-BF16/AMX or Arm BF16: :mod:`uniner.hardware`), float32 elsewhere."""
+    from uniner.hardware import resolve_dtype as resolve
+
+    return resolve(config.dtype, training_device())
+
+
+def weights_dtype(config: TrainConfig) -> Any:
+    """The dtype the weights are loaded in.
+
+    A frozen LoRA base is stored in the compute dtype (its weights never change, so nothing is
+    lost); weights that train stay float32 and bfloat16 is applied by autocast (mixed
+    precision), since a bfloat16 weight cannot absorb an update below 1/256 of itself.
+    """
     import torch
 
-    if config.dtype == "auto":
-        bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-        return torch.bfloat16 if bf16 else torch.float32
-    return getattr(torch, config.dtype)
+    compute = resolve_dtype(config)
+    return compute if config.lora else torch.float32
+
+
+def attention_backend(config: TrainConfig) -> str | None:
+    """The attention implementation: the user's, else packed sdpa for packed batches."""
+    if config.attn_implementation:
+        return config.attn_implementation
+    if config.packing:
+        from uniner.train.attention import register_packed_sdpa
+
+        return register_packed_sdpa()
+    return None
 
 
 def load_model(config: TrainConfig, name: str) -> Any:
     """The model ready for training (a peft model when ``config.lora``)."""
     from transformers import AutoModelForCausalLM
 
-    dtype = resolve_dtype(config)
+    dtype = weights_dtype(config)
     kwargs: dict[str, Any] = {"dtype": dtype}
-    if config.attn_implementation:
-        kwargs["attn_implementation"] = config.attn_implementation
+    attention = attention_backend(config)
+    if attention:
+        kwargs["attn_implementation"] = attention
     if config.qlora:
-        kwargs["quantization_config"] = _four_bit(dtype)
+        kwargs["quantization_config"] = _four_bit(resolve_dtype(config))
     try:
         model = AutoModelForCausalLM.from_pretrained(name, **kwargs)
     except Exception as err:
         raise ModelLoadError(f"could not load model {name!r}: {err}") from err
-    # A cache would make transformers skip the packed-sequence mask; training needs none.
     model.config.use_cache = False
     if config.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     if config.lora:
         model = _with_lora(model, config)
     return model
+
+
+def takes_logits_to_keep(model: Any) -> bool:
+    """Whether the model can compute its output layer at chosen positions only."""
+    import inspect
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "logits_to_keep" in inspect.signature(base.forward).parameters
 
 
 def _four_bit(dtype: Any) -> Any:

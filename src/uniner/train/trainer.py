@@ -16,7 +16,15 @@ from uniner.prompts import TEMPLATE_VERSION, Style, default_style
 from uniner.train.collate import PackingCollator, PaddingCollator
 from uniner.train.config import TrainConfig
 from uniner.train.dev_score import DevQuestion, dev_questions, dev_score
-from uniner.train.model import base_model_name, load_model, load_tokenizer, resolve_model_path
+from uniner.train.model import (
+    base_model_name,
+    load_model,
+    load_tokenizer,
+    resolve_dtype,
+    resolve_model_path,
+    takes_logits_to_keep,
+    training_device,
+)
 from uniner.train.progress import LOG_NAME, PLOT_NAME, JsonlLogCallback, plot_loss
 from uniner.train.tokenize import Encoded, encode_all
 
@@ -44,6 +52,7 @@ def train(config: TrainConfig) -> Path:
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     model = load_model(config, name)
+    _log_setup(config, model)
     trainer = _trainer(config, model, tokenizer, style, train_set, dev_set, dev_qs)
     trainer.train(resume_from_checkpoint=_last_checkpoint(config))
     _save(trainer, config, tokenizer, style, base_model_name(config, name))
@@ -103,7 +112,12 @@ def _trainer(
                 metrics.update(scores)
             return metrics
 
-    collator = PackingCollator() if config.packing else PaddingCollator(tokenizer.pad_token_id)
+    label_logits = config.label_logits and takes_logits_to_keep(model)
+    collator = (
+        PackingCollator(label_logits=label_logits)
+        if config.packing
+        else PaddingCollator(tokenizer.pad_token_id, label_logits=label_logits)
+    )
     return StudentTrainer(
         model=model,
         args=_arguments(config, has_dev=dev_set is not None),
@@ -117,8 +131,6 @@ def _trainer(
 def _arguments(config: TrainConfig, *, has_dev: bool) -> Any:
     import torch
     from transformers import TrainingArguments
-
-    from uniner.train.model import resolve_dtype
 
     eval_steps = config.eval_steps or config.save_steps
     wanted: dict[str, Any] = {
@@ -135,6 +147,8 @@ def _arguments(config: TrainConfig, *, has_dev: bool) -> Any:
         "warmup_ratio": config.warmup_ratio,
         "weight_decay": config.weight_decay,
         "bf16": resolve_dtype(config) == torch.bfloat16,
+        # transformers refuses bf16 off a GPU unless told the run is on the CPU.
+        "use_cpu": training_device() == "cpu",
         "logging_steps": config.logging_steps,
         "logging_first_step": True,
         "save_strategy": "steps",
@@ -142,6 +156,8 @@ def _arguments(config: TrainConfig, *, has_dev: bool) -> Any:
         "save_total_limit": config.save_total_limit,
         "eval_strategy": "steps" if has_dev else "no",
         "eval_steps": eval_steps,
+        # The dev loss is all evaluation needs; keeping logits would hold vocabulary x tokens.
+        "prediction_loss_only": True,
         "seed": config.seed,
         "remove_unused_columns": False,
         "label_names": ["labels"],
@@ -156,6 +172,21 @@ def _arguments(config: TrainConfig, *, has_dev: bool) -> Any:
     if "warmup_ratio" in accepted:
         wanted["warmup_steps"] = 0
     return TrainingArguments(**{k: v for k, v in wanted.items() if k in accepted})
+
+
+def _log_setup(config: TrainConfig, model: Any) -> None:
+    """Say (once) the dtype, attention and output-layer choices this run made."""
+    from uniner.hardware import dtype_name
+
+    compute = dtype_name(resolve_dtype(config))
+    weights = dtype_name(next(model.parameters()).dtype)
+    attention = getattr(model.config, "_attn_implementation", None)
+    labels = config.label_logits and takes_logits_to_keep(model)
+    print(
+        f"uniner train: {training_device()}, compute {compute} (dtype={config.dtype}), "
+        f"weights {weights}, attention {attention}, "
+        f"output layer {'at answer tokens only' if labels else 'everywhere'}"
+    )
 
 
 def _last_checkpoint(config: TrainConfig) -> str | None:
@@ -187,4 +218,5 @@ def _save(trainer: Any, config: TrainConfig, tokenizer: Any, style: Style, base:
         "adapter": adapter,
     }
     (out / UNINER_JSON).write_text(json.dumps(meta, indent=2) + "\n")
-    (out / "train_config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+    settings = {**config.to_dict(), "resolved_dtype": str(resolve_dtype(config)).split(".")[-1]}
+    (out / "train_config.json").write_text(json.dumps(settings, indent=2) + "\n")
