@@ -10,7 +10,7 @@ own), with AdamW at a fixed learning rate:
 
   fp32            float32, sdpa with the dense packed mask, logits everywhere (before this work)
   bf16            bfloat16 mixed precision (autocast; trained weights stay float32)
-  bf16+packed     + per-conversation attention over the packed row (uniner.train.attention)
+  bf16+packed     + per-conversation attention over the packed row (uniner.attention)
   bf16+labels     + the output layer at answer tokens only (the trainer's default)
   bf16 padding    the same with padded batches instead of packing
   lora fp32 / lora bf16+labels   LoRA r 16 on every linear layer, before and after
@@ -113,7 +113,7 @@ def _load(model_dir: str, setting: dict[str, Any]) -> Any:
     import torch
     from transformers import AutoModelForCausalLM
 
-    from uniner.train.attention import register_packed_sdpa
+    from uniner.attention import register_packed_sdpa
 
     attention = register_packed_sdpa() if setting["attention"] == "packed" else "sdpa"
     lora = setting.get("lora", False)

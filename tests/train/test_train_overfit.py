@@ -8,7 +8,7 @@ import pytest
 
 from uniner.instruct import Conversation, write_conversations
 from uniner.train import TrainConfig, train
-from uniner.train.dev_score import dev_questions, greedy_answers, official_scores
+from uniner.train.dev_score import dev_questions, engine_answers, greedy_answers, official_scores
 
 # One question each: the engine asks one type per prompt, so these are exactly what it sees.
 CONVERSATIONS = [
@@ -50,6 +50,8 @@ def test_overfit_tiny_model_reproduces_its_conversations(
     questions = dev_questions(CONVERSATIONS, tokenizer, "chat", limit=10)
     answers = greedy_answers(model, tokenizer, [q.prompt for q in questions], "chat")
     assert [a.removesuffix("<|im_end|>").strip() for a in answers] == [q.gold for q in questions]
+    # The dev score's decoder (the engine's) gives the same answers.
+    assert engine_answers(model, tokenizer, questions, "chat") == [q.gold for q in questions]
     meta = json.loads((out / "uniner.json").read_text())
     assert meta == {
         "style": "chat",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from uniner.train.attention import PACKED_SDPA, register_packed_sdpa
+from uniner.attention import PACKED_SDPA, register_packed_sdpa
 from uniner.train.collate import PackingCollator, PaddingCollator
 
 A = {"input_ids": [1, 20, 300, 4000, 5, 6], "labels": [-100, -100, -100, 4000, 5, 6]}
@@ -65,7 +65,7 @@ def test_packed_sdpa_attends_within_each_sequence_without_any_mask() -> None:
     import torch
     from torch.nn.functional import scaled_dot_product_attention as sdpa
 
-    from uniner.train.attention import packed_sdpa_forward
+    from uniner.attention import packed_sdpa_forward
 
     torch.manual_seed(0)
     query, key, value = (torch.randn(1, 2, 7, 8) for _ in range(3))

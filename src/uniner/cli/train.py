@@ -35,6 +35,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--eval-steps", type=int)
     parser.add_argument("--logging-steps", type=int, default=10)
     parser.add_argument("--dev-score-queries", type=int, default=64)
+    parser.add_argument(
+        "--best-metric",
+        choices=("dev_f1", "loss"),
+        help="keep the checkpoint with the best dev F1 (or dev loss) as the result",
+    )
+    parser.add_argument(
+        "--early-stopping", type=int, metavar="N", help="stop after N evaluations without gain"
+    )
+    parser.add_argument("--lora-alpha", type=int, default=32)
+    parser.add_argument("--warmup-ratio", type=float, default=0.04)
     parser.add_argument("--no-resume", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(func=run)
@@ -67,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
         eval_steps=args.eval_steps,
         logging_steps=args.logging_steps,
         dev_score_queries=args.dev_score_queries,
+        best_metric=args.best_metric,
+        early_stopping_patience=args.early_stopping,
+        lora_alpha=args.lora_alpha,
+        warmup_ratio=args.warmup_ratio,
         resume=not args.no_resume,
         seed=args.seed,
     )

@@ -17,6 +17,7 @@ count real tokens only, so every row sees exactly the positions its naive prompt
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
@@ -48,6 +49,22 @@ class TokenChooser(Protocol):
     """Picks the next token of one row (constrained decoding); greedy argmax when absent."""
 
     def choose(self, logprobs: torch.Tensor, tokens: Sequence[int]) -> int: ...
+
+
+def cache_argument(model: Any, cache: Any) -> dict[str, Any]:
+    """The KV cache as the model's forward wants it: ``cache=`` in current transformers,
+    ``past_key_values=`` in releases before the rename (the old name now warns)."""
+    # A peft wrapper passes keyword arguments through to the model it wraps.
+    inner = model.get_base_model() if hasattr(model, "get_base_model") else model
+    model_class = type(inner)
+    name = _CACHE_NAMES.get(model_class)
+    if name is None:
+        forward = inspect.signature(model_class.forward).parameters
+        name = _CACHE_NAMES[model_class] = "cache" if "cache" in forward else "past_key_values"
+    return {name: cache}
+
+
+_CACHE_NAMES: dict[type, str] = {}  # model class -> the name its forward gives the KV cache
 
 
 def _pad_id(tokenizer: Any) -> int:
@@ -138,8 +155,8 @@ class _Decoder:
             input_ids=torch.tensor(list(tokens), device=mask.device)[:, None],
             attention_mask=mask,
             position_ids=positions,
-            past_key_values=cache,
             use_cache=True,
+            **cache_argument(self.model, cache),
         )
         return out.logits[:, -1], mask
 
@@ -209,8 +226,8 @@ def generate_shared(
         input_ids=tree.ids.to(device),
         attention_mask=tree.attention_mask(dtype, device),
         position_ids=tree.positions.to(device),
-        past_key_values=cache,
         use_cache=True,
+        **cache_argument(model, cache),
         logits_to_keep=tree.answer_columns().to(device),
     )
     # Rows p * T + k: after the prompt, and after prompt + guess.
@@ -242,13 +259,17 @@ def answer_guess(tokenizer: Any, style: Style) -> int | None:
 def packable(model: Any) -> bool:
     """Whether the packed rows give exact answers on this model: every layer attends to the
     whole sequence (no sliding window or chunks, which a custom mask would override) and the
-    attention backend honours a 4D mask (sdpa, eager)."""
+    attention backend honours a 4D mask (sdpa, eager, and the trainer's packed sdpa, which is
+    sdpa whenever it is given no sequence bounds)."""
     from transformers import DynamicCache
     from transformers.cache_utils import DynamicLayer
 
+    from uniner.attention import PACKED_SDPA
+
     attention = getattr(model.config, "_attn_implementation", "sdpa")
     layers = DynamicCache(config=model.config).layers
-    return attention in ("sdpa", "eager") and all(type(x) is DynamicLayer for x in layers)
+    exact = attention in ("sdpa", "eager", PACKED_SDPA)
+    return exact and all(type(x) is DynamicLayer for x in layers)
 
 
 class _Going(NamedTuple):
@@ -307,8 +328,8 @@ def generate_padded(
         input_ids=ids.to(device),
         attention_mask=mask.to(device),
         position_ids=_positions(mask).to(device),
-        past_key_values=cache,
         use_cache=True,
+        **cache_argument(model, cache),
         logits_to_keep=1,
     )
     decoder = _Decoder(model, StopRule(tokenizer, stop_repeats=stop_repeats), max_new_tokens)

@@ -130,7 +130,15 @@ def load_weights(resolved: ResolvedModel, device: str, dtype: Any) -> tuple[Any,
     if resolved.adapter is not None:
         model = _apply_adapter(model, resolved.adapter)
     model.eval()
-    return tokenizer, model.to(device)  # type: ignore[arg-type]
+    model = model.to(device)  # type: ignore[arg-type]
+    return tokenizer, float32_output_layer(model)
+
+
+def float32_output_layer(model: Any) -> Any:
+    """The model with its output layer computing in float32 (see :mod:`uniner.engine.head`)."""
+    from uniner.engine.head import float32_output_layer as upgrade
+
+    return upgrade(model)
 
 
 def _apply_adapter(model: Any, adapter: Path) -> Any:

@@ -2,7 +2,7 @@
 
 Packing concatenates a batch's conversations into one row, restarts ``position_ids`` at each
 conversation and passes the boundaries as ``cu_seq_lens_q``/``cu_seq_lens_k`` (the
-flash-attention varlen convention): :mod:`uniner.train.attention` attends within each
+flash-attention varlen convention): :mod:`uniner.attention` attends within each
 conversation only, flash-attention's varlen kernel does the same on a GPU, and no compute
 goes to padding.
 

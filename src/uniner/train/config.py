@@ -14,6 +14,7 @@ DTYPES: tuple[Dtype, ...] = ("auto", "float32", "bfloat16")
 # Paper: lr 2e-5 for full fine-tuning of LLaMA 7B/13B. LoRA trains far fewer weights and
 # needs a larger step; 2e-4 is the common starting point for LoRA on small models.
 FULL_LR = 2e-5
+BEST_METRICS = (None, "dev_f1", "loss")
 LORA_LR = 2e-4
 
 
@@ -41,7 +42,7 @@ class TrainConfig:
         gradient_checkpointing: trade compute for activation memory.
         attn_implementation: transformers attention backend (``sdpa``, ``flex_attention``,
             ``flash_attention_2``, ...); default: per-conversation sdpa for packed batches
-            (:mod:`uniner.train.attention`), the model's own otherwise.
+            (:mod:`uniner.attention`), the model's own otherwise.
         packing: padding-free batches (conversations concatenated, positions restarted,
             no attention across them); else padded batches grouped by length.
         label_logits: compute the output layer only where a token carries loss (same loss,
@@ -50,6 +51,12 @@ class TrainConfig:
         loss_on_acknowledgement: also learn ``I've read this text.`` (released code does).
         dev_score_queries: dev questions answered by greedy generation and scored with the
             official metric at each evaluation (0 disables).
+        best_metric: keep (and save as the result) the checkpoint with the best dev value of
+            this metric: ``dev_f1`` (the dev score, higher is better) or ``loss`` (dev loss,
+            lower is better); None keeps the last. Needs dev data; checkpoints are evaluated
+            every ``save_steps``.
+        early_stopping_patience: stop after this many evaluations without a better
+            ``best_metric`` (None: train the whole budget).
         resume: continue from the newest checkpoint in ``out`` when there is one.
     """
 
@@ -85,6 +92,8 @@ class TrainConfig:
     eval_steps: int | None = None
     save_total_limit: int = 2
     dev_score_queries: int = 64
+    best_metric: str | None = None
+    early_stopping_patience: int | None = None
     resume: bool = True
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -123,6 +132,21 @@ class TrainConfig:
             raise ValueError(f"style must be one of {STYLES}, got {self.style!r}")
         if self.dev_score_queries < 0:
             raise ValueError(f"dev_score_queries must be >= 0, got {self.dev_score_queries}")
+        self._check_selection()
+
+    def _check_selection(self) -> None:
+        """The checkpoint-selection options agree with each other."""
+        if self.best_metric not in BEST_METRICS:
+            raise ValueError(f"best_metric must be one of {BEST_METRICS}, got {self.best_metric!r}")
+        if self.best_metric == "dev_f1" and self.dev_score_queries == 0:
+            raise ValueError("best_metric='dev_f1' needs dev_score_queries > 0")
+        if self.early_stopping_patience is not None:
+            if self.best_metric is None:
+                raise ValueError("early_stopping_patience needs a best_metric")
+            if self.early_stopping_patience < 1:
+                raise ValueError(
+                    f"early_stopping_patience must be >= 1, got {self.early_stopping_patience}"
+                )
 
     @property
     def lr(self) -> float:

@@ -1,7 +1,9 @@
 """The dev score during training: greedy answers to dev questions, scored like the paper.
 
 Each dev question is asked the way the engine asks it (the passage and one type, rendered by
-:mod:`uniner.prompts`) and answered greedily. The answers are scored with the released
+:mod:`uniner.prompts`) and answered greedily by the engine's own decoder
+(:func:`uniner.engine.decoding.generate_shared`: each passage once for all its types), so the
+score is what the trained student will answer. The answers are scored with the released
 metric (:mod:`uniner.evaluation.official`): micro precision/recall/F1 over normalised mentions.
 """
 
@@ -17,10 +19,14 @@ from uniner.prompts import UNINER_EOS, Style, conversation, format_answer, rende
 
 @dataclass(frozen=True)
 class DevQuestion:
-    """One dev question: the prompt that ends where the answer starts, and the gold answer."""
+    """One dev question: the prompt that ends where the answer starts, and the gold answer,
+    with the passage, dataset and type it asks about."""
 
     prompt: str
     gold: str
+    text: str = ""
+    type: str = ""
+    dataset: str | None = None
 
 
 def dev_questions(
@@ -34,7 +40,9 @@ def dev_questions(
                 return questions
             turns = conversation(conv.text, [(entity_type, None)], conv.dataset)
             segments = render(style, turns, tokenizer=tokenizer, add_generation_prompt=True)
-            questions.append(DevQuestion("".join(s for s, _ in segments), format_answer(mentions)))
+            prompt = "".join(s for s, _ in segments)
+            gold = format_answer(mentions)
+            questions.append(DevQuestion(prompt, gold, conv.text, entity_type, conv.dataset))
     return questions
 
 
@@ -87,10 +95,61 @@ def official_scores(golds: Sequence[str], predictions: Sequence[str]) -> dict[st
     return {"precision": 100 * score.precision, "recall": 100 * score.recall, "f1": 100 * score.f1}
 
 
+def engine_answers(
+    model: Any,
+    tokenizer: Any,
+    questions: Sequence[DevQuestion],
+    style: Style,
+    *,
+    batch_size: int = 16,
+    max_new_tokens: int = 64,
+) -> list[str]:
+    """Greedy answers by the engine's decoder: the questions of one passage share its prefix,
+    passages asking as many types are batched together."""
+    from uniner.engine.decoding import answer_guess, generate_shared
+    from uniner.engine.queries import encode_passage
+    from uniner.engine.stopping import StopRule
+
+    # (text, dataset) -> indices of its questions, in order
+    passages: dict[tuple[str, str | None], list[int]] = {}
+    for i, q in enumerate(questions):
+        passages.setdefault((q.text, q.dataset), []).append(i)
+    by_width: dict[int, list[tuple[str, str | None]]] = {}
+    for key, indices in passages.items():
+        by_width.setdefault(len(indices), []).append(key)
+    stop, draft = StopRule(tokenizer), answer_guess(tokenizer, style)
+    answers = [""] * len(questions)
+    was_training = model.training
+    model.eval()
+    try:
+        for keys in by_width.values():
+            for start in range(0, len(keys), batch_size):
+                batch = keys[start : start + batch_size]
+                encoded = [
+                    encode_passage(
+                        tokenizer,
+                        style,
+                        text,
+                        [questions[i].type for i in passages[(text, ds)]],
+                        ds,
+                    )
+                    for text, ds in batch
+                ]
+                gens = generate_shared(
+                    model, tokenizer, encoded, max_new_tokens=max_new_tokens, draft=draft
+                )
+                for key, passage_gens in zip(batch, gens, strict=True):
+                    for i, gen in zip(passages[key], passage_gens, strict=True):
+                        answers[i] = stop.answer(gen.tokens).strip()
+    finally:
+        model.train(was_training)
+    return answers
+
+
 def dev_score(
     model: Any, tokenizer: Any, questions: Sequence[DevQuestion], style: Style
 ) -> dict[str, float]:
     """Answer the dev questions greedily and score them; keys ``dev_precision`` etc."""
-    answers = greedy_answers(model, tokenizer, [q.prompt for q in questions], style)
+    answers = engine_answers(model, tokenizer, questions, style)
     scores = official_scores([q.gold for q in questions], answers)
     return {f"dev_{k}": round(v, 2) for k, v in scores.items()}

@@ -67,7 +67,7 @@ def attention_backend(config: TrainConfig) -> str | None:
     if config.attn_implementation:
         return config.attn_implementation
     if config.packing:
-        from uniner.train.attention import register_packed_sdpa
+        from uniner.attention import register_packed_sdpa
 
         return register_packed_sdpa()
     return None

@@ -109,7 +109,9 @@ def _trainer(
             if questions and not (self.is_fsdp_enabled or self.is_deepspeed_enabled):
                 scores = dev_score(self.model, tokenizer, questions, style)
                 self.log(scores)
+                # eval_-prefixed too: the name metric_for_best_model looks up.
                 metrics.update(scores)
+                metrics.update({f"eval_{k}": v for k, v in scores.items()})
             return metrics
 
     label_logits = config.label_logits and takes_logits_to_keep(model)
@@ -124,8 +126,17 @@ def _trainer(
         train_dataset=train_set,
         eval_dataset=dev_set,
         data_collator=collator,
-        callbacks=[JsonlLogCallback(Path(config.out) / LOG_NAME)],
+        callbacks=_callbacks(config),
     )
+
+
+def _callbacks(config: TrainConfig) -> list[Any]:
+    callbacks: list[Any] = [JsonlLogCallback(Path(config.out) / LOG_NAME)]
+    if config.early_stopping_patience is not None:
+        from transformers import EarlyStoppingCallback
+
+        callbacks.append(EarlyStoppingCallback(config.early_stopping_patience))
+    return callbacks
 
 
 def _arguments(config: TrainConfig, *, has_dev: bool) -> Any:
@@ -156,6 +167,7 @@ def _arguments(config: TrainConfig, *, has_dev: bool) -> Any:
         "save_total_limit": config.save_total_limit,
         "eval_strategy": "steps" if has_dev else "no",
         "eval_steps": eval_steps,
+        **_best_checkpoint(config, has_dev=has_dev),
         # The dev loss is all evaluation needs; keeping logits would hold vocabulary x tokens.
         "prediction_loss_only": True,
         "seed": config.seed,
@@ -172,6 +184,19 @@ def _arguments(config: TrainConfig, *, has_dev: bool) -> Any:
     if "warmup_ratio" in accepted:
         wanted["warmup_steps"] = 0
     return TrainingArguments(**{k: v for k, v in wanted.items() if k in accepted})
+
+
+def _best_checkpoint(config: TrainConfig, *, has_dev: bool) -> dict[str, Any]:
+    """Trainer arguments that keep the best checkpoint by ``config.best_metric``."""
+    if config.best_metric is None:
+        return {}
+    if not has_dev:
+        raise ValueError(f"best_metric={config.best_metric!r} needs dev data (--dev)")
+    return {
+        "load_best_model_at_end": True,
+        "metric_for_best_model": f"eval_{config.best_metric}",
+        "greater_is_better": config.best_metric != "loss",
+    }
 
 
 def _log_setup(config: TrainConfig, model: Any) -> None:
