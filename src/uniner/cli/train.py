@@ -44,6 +44,7 @@ def register(subparsers: Any) -> None:
         "--early-stopping", type=int, metavar="N", help="stop after N evaluations without gain"
     )
     parser.add_argument("--lora-alpha", type=int, default=32)
+    parser.add_argument("--lora-dropout", type=float, default=0.0)
     parser.add_argument("--warmup-ratio", type=float, default=0.04)
     parser.add_argument("--no-resume", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
@@ -80,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         best_metric=args.best_metric,
         early_stopping_patience=args.early_stopping,
         lora_alpha=args.lora_alpha,
+        lora_dropout=args.lora_dropout,
         warmup_ratio=args.warmup_ratio,
         resume=not args.no_resume,
         seed=args.seed,
