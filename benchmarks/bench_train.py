@@ -73,7 +73,7 @@ def _args() -> argparse.Namespace:
 def _model_dir(model: str | None) -> str:
     if model:
         return model
-    from uniner.engine.gguf import convert_gguf
+    from uniner.checkpoints import convert_gguf
     from uniner.paths import smollm2_gguf
 
     gguf = smollm2_gguf()

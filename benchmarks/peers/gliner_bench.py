@@ -94,7 +94,7 @@ def _ensure_tokenizer() -> Path:
     if all((TOKENIZER_DIR / name).is_file() for name in TOKENIZER_FILES):
         return TOKENIZER_DIR
     # uniner is imported here, in the benchmark's process, never in the peer's.
-    from uniner.engine.gguf import convert_gguf
+    from uniner.checkpoints import convert_gguf
     from uniner.paths import smollm2_gguf
 
     source = Path(convert_gguf(smollm2_gguf()))

@@ -20,6 +20,7 @@ The teacher prompts of the data-construction step (paper, section 2) live here t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -59,9 +60,131 @@ def query_message(entity_type: str) -> str:
     return f"What describes {entity_type} in the text?"
 
 
+# The two user messages read back (data files in the official form): the inverse of
+# passage_message and query_message.
+_PASSAGE_MESSAGE = re.compile(r"(?:Dataset: (?P<dataset>.*?) \n)?Text: (?P<text>.*)", re.DOTALL)
+_QUERY_MESSAGE = re.compile(r"What describes (?P<type>.+) in the text\?", re.DOTALL)
+
+
+def read_passage_message(message: str) -> tuple[str, str | None] | None:
+    """``(text, dataset)`` of a :func:`passage_message`, or None when it is not one.
+
+    >>> read_passage_message("Dataset: conll2003 \nText: Ada met Bob.")
+    ('Ada met Bob.', 'conll2003')
+    """
+    found = _PASSAGE_MESSAGE.fullmatch(message)
+    return None if found is None else (found["text"], found["dataset"])
+
+
+def read_query_message(message: str) -> str | None:
+    """The entity type of a :func:`query_message`, or None when it is not one."""
+    found = _QUERY_MESSAGE.fullmatch(message)
+    return None if found is None else found["type"]
+
+
 def format_answer(mentions: Sequence[str]) -> str:
     """The assistant's answer: a JSON list of mention strings (non-ASCII kept as is)."""
     return json.dumps(list(mentions), ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- reading an answer back
+#
+# The student is asked for ``["mention", ...]`` but a small model may stop early, add prose, or
+# use odd escapes. :func:`parse_answer` takes the first ``[``, then every complete JSON string
+# literal up to the matching ``]``; it never raises. Each mention keeps its character span in
+# the answer so that a score can be computed from the tokens that produced it. Every reader of
+# answers (engine, data readers, trainer) uses it; only the official metric keeps the paper's
+# own stricter parser (``uniner.evaluation.official``), on purpose.
+
+# A JSON string literal: quote, (non-quote-non-backslash | escape)*, quote.
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ParsedMention:
+    """One mention string and the ``[start, end)`` span of its literal in the answer."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    """The mentions of one answer; ``complete`` is False when the list was never closed."""
+
+    mentions: list[ParsedMention]
+    complete: bool
+
+
+def _unescape(body: str) -> str:
+    try:
+        value = json.loads(f'"{body}"')
+    except json.JSONDecodeError:
+        # A stray backslash: keep the characters as written.
+        return body.replace('\\"', '"')
+    return value if isinstance(value, str) else body
+
+
+def parse_answer(answer: str) -> ParsedAnswer:
+    """Parse the first JSON list of strings in ``answer``.
+
+    Non-string items are skipped; an unterminated list yields the complete strings before the
+    cut. Text with no ``[`` yields no mentions.
+
+    >>> [m.text for m in parse_answer('["Ada", "Bob"]').mentions]
+    ['Ada', 'Bob']
+    """
+    open_at = answer.find("[")
+    if open_at < 0:
+        return ParsedAnswer([], complete=False)
+    mentions: list[ParsedMention] = []
+    pos = open_at + 1
+    while pos < len(answer):
+        next_quote = answer.find('"', pos)
+        next_close = answer.find("]", pos)
+        if next_close >= 0 and (next_quote < 0 or next_close < next_quote):
+            return ParsedAnswer(mentions, complete=True)
+        if next_quote < 0:
+            break
+        match = _STRING.match(answer, next_quote)
+        if match is None:  # unterminated string: the answer was cut off
+            break
+        text = _unescape(match.group(1)).strip()
+        if text:
+            mentions.append(ParsedMention(text, match.start(), match.end()))
+        pos = match.end()
+    return ParsedAnswer(mentions, complete=False)
+
+
+def list_end(answer: str) -> int | None:
+    """The index just past the ``]`` that closes the first JSON list, or None if still open.
+
+    Used as a stopping rule while decoding: once the list is closed the answer is complete.
+    """
+    open_at = answer.find("[")
+    if open_at < 0:
+        return None
+    in_string = escaped = False
+    depth = 0
+    for i in range(open_at, len(answer)):
+        ch = answer[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return None
 
 
 def conversation(
@@ -186,6 +309,14 @@ def render(
 def default_style(tokenizer: Any) -> Style:
     """``chat`` when the tokenizer has a chat template, else the released ``uniner`` format."""
     return "chat" if getattr(tokenizer, "chat_template", None) else "uniner"
+
+
+def pick_style(requested: str | None, card: dict[str, Any], tokenizer: Any) -> Style:
+    """The caller's style, else the saved model card's, else what the tokenizer suggests."""
+    style = requested or card.get("style") or default_style(tokenizer)
+    if style not in STYLES:
+        raise ValueError(f"unknown prompt style {style!r}; choose one of {STYLES}")
+    return style
 
 
 # ---------------------------------------------------------------- teacher (data construction)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, order=True)
@@ -88,6 +88,10 @@ class AnnotatedText:
     ``types`` matters for evaluation: a type that was asked and has no mention is a
     negative (answer ``[]``); a type never asked says nothing. When a reader cannot know
     which types were asked, it uses the dataset's whole type set.
+
+    ``answers`` holds, per asked type, the answer string exactly as the source gave it (an
+    official test file's gold answer, a model's raw answer): the official metric compares
+    answer strings, not spans. Empty when the source gave mentions only.
     """
 
     text: str
@@ -96,6 +100,7 @@ class AnnotatedText:
     id: str | None = None
     dataset: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
@@ -117,9 +122,60 @@ class AnnotatedText:
             d["id"] = self.id
         if self.dataset is not None:
             d["dataset"] = self.dataset
+        if self.answers:
+            d["answers"] = dict(self.answers)
         if self.meta:
             d["meta"] = self.meta
         return d
+
+    @classmethod
+    def from_dict(cls, data: Any) -> AnnotatedText:
+        """The inverse of :meth:`to_dict` (``text``, ``entities`` required; an entity's
+        ``text``, when given, must be the text at its offsets).
+
+        Raises:
+            ValueError: ``data`` is not such a record (the message says what is wrong).
+        """
+        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+            raise ValueError("a record needs a string 'text'")
+        text = data["text"]
+        raw_entities = data.get("entities")
+        if not isinstance(raw_entities, list):
+            raise ValueError("a record needs an 'entities' list")
+        entities = [_entity_from_dict(text, raw) for raw in raw_entities]
+        types = data.get("types") or []
+        if not (isinstance(types, list) and all(isinstance(t, str) for t in types)):
+            raise ValueError(f"'types' must be a list of strings, got {types!r}")
+        answers = data.get("answers") or {}
+        if not (isinstance(answers, dict) and all(isinstance(a, str) for a in answers.values())):
+            raise ValueError(f"'answers' must map types to strings, got {answers!r}")
+        meta = data.get("meta") or {}
+        if not isinstance(meta, dict):
+            raise ValueError(f"'meta' must be an object, got {meta!r}")
+        record_id, dataset = data.get("id"), data.get("dataset")
+        return cls(
+            text,
+            sorted(set(entities)),
+            list(types),
+            id=None if record_id is None else str(record_id),
+            dataset=None if dataset is None else str(dataset),
+            meta=dict(meta),
+            answers=dict(answers),
+        )
+
+
+def _entity_from_dict(text: str, raw: Any) -> Entity:
+    if not (isinstance(raw, dict) and isinstance(raw.get("start"), int)):
+        raise ValueError(f"entity {raw!r} needs integer 'start' and 'end'")
+    if not isinstance(raw.get("end"), int):
+        raise ValueError(f"entity {raw!r} needs integer 'start' and 'end'")
+    entity_type = raw.get("type")
+    if not isinstance(entity_type, str) or not entity_type:
+        raise ValueError(f"entity {raw!r} needs an entity type string in 'type'")
+    entity = Entity.from_span(text, raw["start"], raw["end"], entity_type, raw.get("score"))
+    if raw.get("text") is not None and raw["text"] != entity.text:
+        raise ValueError(f"entity text {raw['text']!r} but the text there is {entity.text!r}")
+    return entity
 
 
 @dataclass
@@ -143,6 +199,38 @@ class Dataset:
 
     def __iter__(self) -> Iterator[AnnotatedText]:
         return iter(self.records)
+
+
+class PredictionLike(Protocol):
+    """One text's result as the evaluation, the server and the spaCy component read it (the
+    engine's ``Prediction`` has more fields)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def entities(self) -> Sequence[Entity]: ...
+    @property
+    def answers(self) -> dict[str, str]: ...
+
+
+@runtime_checkable
+class Predictor(Protocol):
+    """A model that extracts mentions of the given types from a batch of texts, and says what
+    it is. :class:`uniner.NERModel` is one; so is any object with the same two methods, which
+    lets evaluation, the server and spaCy put another extractor behind the same code."""
+
+    def predict(
+        self,
+        texts: Sequence[str],
+        types: Sequence[str],
+        *,
+        dataset: str | None = None,
+        batch_size: int = 8,
+        progress: bool = False,
+        **options: Any,
+    ) -> Sequence[PredictionLike]: ...
+
+    def info(self) -> dict[str, Any]: ...
 
 
 def unique(items: Iterable[str]) -> list[str]:

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from uniner.cli import main
-from uniner.engine.output import entity_dict, read_texts
 from uniner.errors import DataFormatError
+from uniner.extract.files import entity_dict, read_texts
 from uniner.types import Entity
 
 

@@ -34,7 +34,7 @@ def test_score_gold_against_itself_is_one(capsys: pytest.CaptureFixture[str]) ->
 def test_score_strict_text_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["score", "--example", "--metric", "strict", "--errors", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "strict: precision 0.6667  recall 0.6667  f1 0.6667"
+    assert lines[0] == "strict: precision 0.6000  recall 0.6667  f1 0.6316"
     assert "false positive: record 0 organization: 'the University of Paris' (19, 42)" in lines
     assert sum(line.startswith("false negative") for line in lines) == 1
 

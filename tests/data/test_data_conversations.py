@@ -20,7 +20,7 @@ def test_single_turn_records_group_by_consecutive_passage() -> None:
         ("Rome is old.", ["person"]),  # a repeated type starts a new passage
     ]
     first = data.records[0]
-    assert first.meta["answers"] == {"person": '["Ada", "Bob"]', "city": '["Paris", "Atlantis"]'}
+    assert first.answers == {"person": '["Ada", "Bob"]', "city": '["Paris", "Atlantis"]'}
     assert first.meta["ids"] == {"person": "s0", "city": "s1"}
     assert first.meta["ungrounded"] == {"city": ["Atlantis"]}
     assert [(e.start, e.end, e.type) for e in first.entities] == [

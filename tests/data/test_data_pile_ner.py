@@ -22,7 +22,7 @@ def test_groups_by_passage_lowercases_types_and_grounds() -> None:
         (22, 25, "person"),
     ]
     assert first.meta["ungrounded"] == {"person": ["Zed"]}
-    assert first.meta["answers"]["city"] == '["paris"]'
+    assert first.answers["city"] == '["paris"]'
     assert (second.text, second.types, second.entities) == ("Rome is old.", ["city"], [])
 
 

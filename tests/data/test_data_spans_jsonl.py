@@ -38,9 +38,9 @@ def test_jsonl_types_default_to_the_dataset_types() -> None:
 
 def test_jsonl_roundtrip_keeps_answers(tmp_path: Path) -> None:
     data = load_dataset(FIXTURES / "tiny.jsonl")
-    data.records[0].meta["answers"] = {"person": 'Sure ["Ada"]'}
+    data.records[0].answers = {"person": 'Sure ["Ada"]'}
     again = load_dataset(write_dataset(data, tmp_path / "j.jsonl", format="jsonl"))
-    assert again.records[0].meta["answers"] == {"person": 'Sure ["Ada"]'}
+    assert again.records[0].answers == {"person": 'Sure ["Ada"]'}
     assert again.records[1].entities == data.records[1].entities
 
 

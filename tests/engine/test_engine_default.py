@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from uniner.checkpoints import default_adapter
 from uniner.engine import NERModel
-from uniner.engine.loading import default_adapter
 
 pytestmark = pytest.mark.slow
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from uniner.checkpoints import default_adapter, read_model_card, resolve
 from uniner.engine import NERModel
-from uniner.engine.loading import default_adapter, pick_dtype, read_model_card, resolve
 from uniner.errors import CacheMismatchError, ModelLoadError
+from uniner.hardware import resolve_dtype as pick_dtype
 from uniner.paths import DEFAULT_MODEL_HUB_ID
 from uniner.prompts import TEMPLATE_VERSION
 

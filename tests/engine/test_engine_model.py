@@ -7,8 +7,8 @@ import json
 import pytest
 
 from uniner.engine import NERModel, Prediction
-from uniner.engine.answers import parse_answer
 from uniner.engine.constrained import valid_prefix
+from uniner.prompts import parse_answer
 
 TEXT = "Ada Lovelace met Charles Babbage in London. Ada wrote notes in London."
 TYPES = ["person", "city", "year"]

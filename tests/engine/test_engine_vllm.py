@@ -2,7 +2,7 @@
 
 Without vLLM, a stand-in ``vllm`` module (:class:`FakeLLM`) runs vLLM's offline API over the
 tiny transformers model: greedy, stop strings and stop ids as vLLM applies them, one
-log-probability per chosen token. It checks that :class:`VLLMModel` asks for exactly the
+log-probability per chosen token. It checks that :class:`VLLMBackend` asks for exactly the
 transformers path's prompts, loads with prefix caching on, and turns what it gets back into the
 same Predictions. ``test_real_vllm_matches_the_transformers_fast_path`` is the one that runs
 real vLLM (marked ``gpu``; skipped without vLLM or CUDA).
@@ -24,16 +24,17 @@ import torch
 
 from uniner.cli import main
 from uniner.engine import NERModel
-from uniner.engine.decoding import generate_naive
-from uniner.engine.queries import encode_passage
-from uniner.engine.stopping import StopRule
-from uniner.engine.vllm_backend import (
+from uniner.engine.backends.vllm import (
     Completion,
-    VLLMModel,
+    VLLMBackend,
     completion_of,
     decode_queries,
     query_prompts,
 )
+from uniner.engine.decoding import generate_naive
+from uniner.engine.queries import encode_passage
+from uniner.engine.stopping import StopRule
+from uniner.engine.vllm_backend import VLLMModel
 from uniner.errors import MissingDependencyError
 from uniner.types import Entity
 
@@ -171,7 +172,7 @@ def test_same_predictions_as_the_transformers_path(
 ) -> None:
     reference = NERModel.from_pretrained(lively_model_dir, device="cpu", dtype="float32")
     model = NERModel.from_pretrained(lively_model_dir, backend="vllm", dtype="float32")
-    assert isinstance(model, VLLMModel)
+    assert isinstance(model.backend, VLLMBackend)
     [llm] = fake_vllm
     assert llm.kwargs["enable_prefix_caching"] is True
     assert llm.kwargs["dtype"] == "float32" and "enable_lora" not in llm.kwargs
@@ -343,8 +344,9 @@ def test_info_and_options_the_backend_cannot_honour(
         model.extract("Ada.", ["person"], decoder="naive")
     with pytest.raises(ValueError, match="runs on CUDA, got device='cpu'"):
         NERModel.from_pretrained(tiny_model_dir, backend="vllm", device="cpu")
-    with pytest.raises(ValueError, match=r"use NERModel\.from_pretrained"):
-        VLLMModel.from_pretrained(tiny_model_dir, backend="transformers")
+    # The old VLLMModel(llm, tokenizer, style=...) still wraps an LLM built by hand.
+    wrapped = VLLMModel(model.model, model.tokenizer, style="chat")
+    assert isinstance(wrapped, NERModel) and isinstance(wrapped.backend, VLLMBackend)
 
 
 def test_unknown_backend_is_a_plain_value_error(tiny_model_dir: Path) -> None:
@@ -407,7 +409,7 @@ def test_real_vllm_matches_the_transformers_fast_path(smollm2_dir: Path) -> None
     types_ = ["person", "organisation", "city", "programming language", "year"]
     options = {"max_new_tokens": 32, "window_tokens": 128, "window_overlap": 16}
     fast = NERModel.from_pretrained(smollm2_dir, backend="vllm", dtype="float32")
-    assert isinstance(fast, VLLMModel) and fast.info()["backend"] == "vllm"
+    assert isinstance(fast.backend, VLLMBackend) and fast.info()["backend"] == "vllm"
     reference = NERModel.from_pretrained(smollm2_dir, device="cuda", dtype="float32")
     got = fast.predict(texts, types_, **options)
     want = reference.predict(texts, types_, **options)

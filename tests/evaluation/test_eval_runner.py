@@ -169,7 +169,7 @@ def test_bad_options(config: Path, kwargs: dict[str, object], match: str) -> Non
 def test_passages_asking_the_same_type_set_share_one_predict_call() -> None:
     """Official files list each passage's types in its own order: one call per *set* of types,
     each record scored with its own list."""
-    from uniner.evaluation.runner import model_predictions
+    from uniner.evaluation.stage import model_predictions
     from uniner.types import Dataset
 
     texts = ["Ada met Bob in Paris.", "Rome is old.", "Ann sang."]
@@ -183,4 +183,4 @@ def test_passages_asking_the_same_type_set_share_one_predict_call() -> None:
     predicted = model_predictions(model, Dataset("d", records), batch_size=8)
     assert model.calls == [(2, ("person", "city"), 8), (1, ("person",), 8)]
     assert [r.types for r in predicted.records] == [r.types for r in records]
-    assert list(predicted.records[1].meta["answers"]) == ["city", "person"]
+    assert list(predicted.records[1].answers) == ["city", "person"]

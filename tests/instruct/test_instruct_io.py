@@ -50,7 +50,8 @@ def test_bad_annotation_line_names_file_and_line(tmp_path: Path) -> None:
 
 def test_from_official_rejects_other_formats() -> None:
     record = {"id": "x", "conversations": [{"from": "human", "value": "Hello"}, {"from": "gpt"}]}
-    with pytest.raises(DataFormatError, match="turn 1"):
+    # Turns count from 1, as every reader of the official form reports them.
+    with pytest.raises(DataFormatError, match="turn 2: an object with a string 'value'"):
         Conversation.from_official(record)
     record["conversations"][1] = {"from": "gpt", "value": "I've read this text."}
     with pytest.raises(DataFormatError, match="Text: <passage>"):

@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from bad_inputs import bad_requests, send_bad_requests
 from fastapi.testclient import TestClient
 
 from uniner.serve.app import STATIC, create_app
-from uniner.serve.badinput import bad_requests, send_bad_requests
 from uniner.serve.config import ServeConfig
 from uniner.serve.gazetteer import GazetteerModel, GazetteerPrediction
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
+from bad_inputs import send_bad_requests
 from serve_helpers import free_port, running
 
 from uniner.prompts import TEMPLATE_VERSION
 from uniner.serve.app import create_app
-from uniner.serve.badinput import send_bad_requests
 from uniner.serve.config import ServeConfig
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]

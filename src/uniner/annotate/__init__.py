@@ -21,7 +21,7 @@ from uniner.annotate.filtering import (
 )
 from uniner.annotate.openai_teacher import OpenAITeacher, RetryPolicy
 from uniner.annotate.parsing import ParsedAnswer, parse_tuple_list
-from uniner.annotate.runner import AnnotateResult, annotate, make_teacher
+from uniner.annotate.stage import AnnotateResult, annotate, make_teacher
 from uniner.annotate.stats import Usage, annotation_stats, type_shares
 from uniner.annotate.teacher import SamplingParams, Teacher, TeacherResponse, request_key
 

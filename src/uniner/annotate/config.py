@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from uniner.annotate.filtering import EXCLUDED_TYPES
 from uniner.annotate.teacher import SamplingParams
-from uniner.corpus.pipeline import CorpusConfig
+from uniner.corpus.passages import CorpusConfig
 from uniner.prompts import TEACHER_PROMPTS, TEACHER_SYSTEM, TEMPLATE_VERSION
 
 Backend = Literal["openai", "transformers"]

@@ -10,6 +10,7 @@ from typing import Any
 
 from uniner.annotate.parsing import parse_tuple_list
 from uniner.corpus.passage import Passage
+from uniner.grounding import find_spans
 from uniner.types import AnnotatedText, Entity, unique
 
 # Types the paper drops: "none", "NA", "MISC", "ELSE" and their usual spellings.
@@ -63,18 +64,9 @@ def is_english(mention: str) -> bool:
 
 
 def find_mention(text: str, mention: str) -> list[tuple[int, int]]:
-    """Every whole-word occurrence of ``mention`` in ``text``; case-insensitive if there is
-    no exact one."""
-    pattern = re.escape(mention)
-    if mention[0].isalnum():
-        pattern = r"(?<!\w)" + pattern
-    if mention[-1].isalnum():
-        pattern += r"(?!\w)"
-    for flags in (0, re.IGNORECASE):
-        spans = [m.span() for m in re.finditer(pattern, text, flags)]
-        if spans:
-            return spans
-    return []
+    """Every occurrence of ``mention`` in ``text``, by the rule every stage uses
+    (:func:`uniner.grounding.find_spans`: word-bounded, case-insensitive if no exact one)."""
+    return find_spans(text, mention)
 
 
 def filter_answer(

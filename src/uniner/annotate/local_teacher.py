@@ -25,7 +25,7 @@ class TransformersTeacher:
 
     def __init__(self, model: str | Path | None = None, *, device: str | None = None) -> None:
         if model is None:
-            from uniner.engine.gguf import convert_gguf
+            from uniner.checkpoints import convert_gguf
             from uniner.paths import DEFAULT_MODEL_HUB_ID, smollm2_gguf
 
             gguf = smollm2_gguf()

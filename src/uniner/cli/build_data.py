@@ -36,10 +36,14 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from uniner.instruct import BuildConfig, build_data
+    from uniner.instruct import BuildDataConfig, build_data
 
     named = args.dataset_specific
-    config = BuildConfig(
+    config = BuildDataConfig(
+        inputs=args.input,
+        out=args.out,
+        tokenizer=args.tokenizer,
+        input_format=args.input_format,
         negatives=args.negatives or "frequency",
         n_negatives=args.n_negatives,
         seed=args.seed,
@@ -48,9 +52,7 @@ def run(args: argparse.Namespace) -> int:
         dev_fraction=args.dev_fraction,
         max_passages=args.max_passages,
     )
-    result = build_data(
-        args.input, args.out, config, tokenizer=args.tokenizer, input_format=args.input_format
-    )
+    result = build_data(config)
     s = result.stats
     print(
         f"{s['passages']} passages -> {s['train_conversations']} train / "

@@ -42,26 +42,28 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from uniner.evaluation import evaluate, evaluate_predictions
+    from uniner.evaluation import EvalConfig, evaluate, evaluate_predictions
     from uniner.evaluation.report import markdown_table
 
-    common: dict[str, Any] = {
-        "limit": args.limit,
-        "out_dir": args.out,
-        "data_root": args.data_root,
-        "metrics": tuple(args.metric or ("official", "strict")),
-        "config": args.config,
-        "progress": not args.no_progress,
-    }
+    config = EvalConfig(
+        args.benchmark,
+        limit=args.limit,
+        batch_size=args.batch_size,
+        metrics=tuple(args.metric or ("official", "strict")),
+        data_root=args.data_root,
+        config=args.config,
+        out_dir=args.out,
+    )
+    progress = not args.no_progress
     if args.predictions:
-        result = evaluate_predictions(args.predictions, args.benchmark, **common)
+        result = evaluate_predictions(args.predictions, config, progress=progress)
     else:
         from uniner.engine import NERModel
 
         model = NERModel.from_pretrained(
             args.model, adapter=args.adapter, device=args.device, dtype=args.dtype
         )
-        result = evaluate(model, args.benchmark, batch_size=args.batch_size, **common)
+        result = evaluate(model, config, progress=progress)
     if args.json:
         print(json.dumps(result.summary(), ensure_ascii=False))
     else:

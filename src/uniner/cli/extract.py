@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.input is None):
         raise ValueError("give either TEXT or --input FILE")
     from uniner.engine import NERModel
-    from uniner.engine.output import extract_file, prediction_record, read_texts
+    from uniner.extract.files import extract_file, prediction_record, read_texts
 
     model = NERModel.from_pretrained(
         args.model,

@@ -7,6 +7,8 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
+    from uniner.hardware import DTYPE_NAMES
+
     parser = subparsers.add_parser(
         "train",
         help="fine-tune a student on conversations (full, LoRA or QLoRA)",
@@ -26,7 +28,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--grad-accum", type=int, default=1)
     parser.add_argument("--max-length", type=int, default=1024)
-    parser.add_argument("--dtype", choices=("auto", "float32", "bfloat16"), default="auto")
+    parser.add_argument(
+        "--dtype", choices=[d for d in DTYPE_NAMES if d != "float16"], default="auto"
+    )
     parser.add_argument("--gradient-checkpointing", action="store_true")
     parser.add_argument("--attn", help="attention backend: sdpa, flex_attention, ...")
     parser.add_argument("--no-packing", action="store_true", help="padded batches instead")

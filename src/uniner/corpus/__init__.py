@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from uniner.corpus.chunking import TokenCounter, chunk_document, load_tokenizer, sentence_segments
 from uniner.corpus.passage import Document, Passage, content_id
-from uniner.corpus.pipeline import CorpusConfig, SampleReport, iter_passages, sample_passages
+from uniner.corpus.passages import CorpusConfig, SampleReport, iter_passages, sample_passages
 from uniner.corpus.readers import iter_documents
 from uniner.corpus.sampling import ReservoirSampler
 

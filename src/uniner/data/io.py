@@ -88,7 +88,7 @@ def load_dataset(
         apply_label_map(records, mapping)
         types = []  # recomputed from the mapped records
     for record in records:
-        record.dataset = name
+        record.dataset = record.dataset or name
     split = split or (path.stem.lower() if path.stem.lower() in SPLITS else "test")
     return Dataset(name, records, types, domain or "general", split)
 
@@ -111,7 +111,9 @@ def guess_format(path: Path) -> str:
         return "uniner" if '"conversations"' in head else "spans"
     if head.startswith("{"):
         first = head.splitlines()[0]
-        return "pile-ner" if '"doc_question_pairID"' in first else "jsonl"
+        if '"doc_question_pairID"' in first:
+            return "pile-ner"
+        return "uniner" if '"conversations"' in first else "jsonl"
     if suffix in (".json", ".jsonl"):
         raise DataFormatError(path, 1, "a JSON list or JSON lines (file starts otherwise)")
     return "conll"

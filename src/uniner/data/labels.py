@@ -96,10 +96,17 @@ def apply_label_map(records: list[AnnotatedText], mapping: LabelMap) -> None:
             {replace(e, type=t) for e in record.entities if (t := new[e.type]) is not None}
         )
         record.types = unique(t for old in record.types if (t := new[old]) is not None)
-        for key in ("answers", "ids", "ungrounded"):
+        record.answers = _renamed(record.answers, new)
+        for key in ("ids", "ungrounded"):
             if key in record.meta:
-                record.meta[key] = {
-                    new.get(t, t): v
-                    for t, v in record.meta[key].items()
-                    if new.get(t, t) is not None
-                }
+                record.meta[key] = _renamed(record.meta[key], new)
+
+
+def _renamed(by_type: dict[str, Any], new: dict[str, str | None]) -> dict[str, Any]:
+    """``by_type`` with its keys mapped (a key mapped to None dropped)."""
+    renamed: dict[str, Any] = {}
+    for old, value in by_type.items():
+        mapped = new.get(old, old)
+        if mapped is not None:
+            renamed[mapped] = value
+    return renamed

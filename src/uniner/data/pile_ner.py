@@ -32,11 +32,11 @@ def read_pile_ner(path: Path) -> tuple[list[AnnotatedText], list[str]]:
         doc_id, text, type, mentions, raw = _parse_line(path, lineno, obj)
         record = passages.get(doc_id)
         if record is None:
-            record = AnnotatedText(text, id=doc_id, meta={"answers": {}, "ids": {}})
+            record = AnnotatedText(text, id=doc_id, meta={"ids": {}})
             passages[doc_id] = record
         elif record.text != text:
             raise DataFormatError(path, lineno, f"the same passage text for document {doc_id!r}")
-        if type in record.meta["answers"]:
+        if type in record.answers:
             raise DataFormatError(
                 path, lineno, f"one query per type per passage ({type!r} repeats)"
             )
@@ -69,7 +69,7 @@ def _add_query(
     found, missing = ground(record.text, mentions, type)
     record.entities = sorted(set(record.entities) | set(found))
     record.types.append(type)
-    record.meta["answers"][type] = raw
+    record.answers[type] = raw
     record.meta["ids"][type] = pair_id
     if missing:
         record.meta.setdefault("ungrounded", {})[type] = missing

@@ -105,36 +105,10 @@ def read_jsonl_spans(path: Path) -> tuple[list[AnnotatedText], list[str]]:
 
 
 def _jsonl_record(path: Path, lineno: int, obj: dict[str, Any]) -> AnnotatedText:
-    where = "record"
-    text = require(obj, "text", str, path, lineno, where)
-    entities = []
-    for raw in require(obj, "entities", list, path, lineno, where):
-        if not (
-            isinstance(raw, dict)
-            and isinstance(raw.get("start"), int)
-            and isinstance(raw.get("end"), int)
-        ):
-            raise DataFormatError(path, lineno, f"entity {raw!r} needs integer 'start' and 'end'")
-        entity = _entity(path, lineno, where, text, raw["start"], raw["end"], raw.get("type"))
-        if raw.get("text") is not None and raw["text"] != entity.text:
-            raise DataFormatError(
-                path, lineno, f"entity text {raw['text']!r} but the text there is {entity.text!r}"
-            )
-        entities.append(entity)
-    types = obj.get("types") or []
-    if not (isinstance(types, list) and all(isinstance(t, str) for t in types)):
-        raise DataFormatError(path, lineno, f"'types' must be a list of strings, got {types!r}")
-    answers = obj.get("answers") or {}
-    if not (isinstance(answers, dict) and all(isinstance(a, str) for a in answers.values())):
-        raise DataFormatError(path, lineno, f"'answers' must map types to strings, got {answers!r}")
-    record_id = obj.get("id")
-    return AnnotatedText(
-        text,
-        sorted(set(entities)),
-        list(types),
-        id=None if record_id is None else str(record_id),
-        meta={"answers": answers} if answers else {},
-    )
+    try:
+        return AnnotatedText.from_dict(obj)
+    except (TypeError, ValueError) as err:
+        raise DataFormatError(path, lineno, f"record: {err}") from err
 
 
 def write_jsonl_spans(dataset: Dataset, path: Path) -> None:
@@ -148,7 +122,7 @@ def write_jsonl_spans(dataset: Dataset, path: Path) -> None:
         }
         if r.id is not None:
             row["id"] = r.id
-        if r.meta.get("answers"):
-            row["answers"] = dict(r.meta["answers"])
+        if r.answers:
+            row["answers"] = dict(r.answers)
         rows.append(row)
     write_jsonl(path, rows)

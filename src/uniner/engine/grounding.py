@@ -1,61 +1,25 @@
-"""Turn answer strings into mentions with offsets: locate, merge, and optionally flatten.
-
-Every string the student names is looked up in the passage; each occurrence that starts and
-ends on a word boundary becomes an :class:`~uniner.types.Entity`. Strings that do not occur
-are not mentions (the student may not invent text); the caller counts them.
-"""
+"""The engine's mentions: located by the one rule of :mod:`uniner.grounding` (re-exported
+here as :func:`ground`), then merged across windows and types, optionally flattened."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from uniner.grounding import find_spans, ground
 from uniner.types import Entity
 
-
-def _is_word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
+__all__ = ["find_occurrences", "flatten", "ground", "merge"]
 
 
 def find_occurrences(text: str, mention: str, *, ignore_case: bool = False) -> list[int]:
-    """Start offsets of every occurrence of ``mention`` in ``text`` on word boundaries.
-
-    A boundary is only required where the mention itself starts or ends with a word
-    character: "AI" does not match inside "MAIN", but "(AI)" matches wherever it is written.
+    """Start offsets of ``mention`` in ``text`` by the one rule of :mod:`uniner.grounding`:
+    exact matches, or case-insensitive ones with ``ignore_case``.
 
     >>> find_occurrences("AI and MAIN and AI.", "AI")
     [0, 16]
     """
-    if not mention:
-        return []
-    haystack, needle = (text.lower(), mention.lower()) if ignore_case else (text, mention)
-    starts = []
-    pos = haystack.find(needle)
-    while pos >= 0:
-        end = pos + len(needle)
-        left_ok = not _is_word(needle[0]) or pos == 0 or not _is_word(haystack[pos - 1])
-        right_ok = not _is_word(needle[-1]) or end == len(text) or not _is_word(haystack[end])
-        if left_ok and right_ok:
-            starts.append(pos)
-        pos = haystack.find(needle, pos + 1)
-    return starts
-
-
-def ground(
-    text: str,
-    mention: str,
-    entity_type: str,
-    score: float | None = None,
-    *,
-    all_occurrences: bool = True,
-) -> list[Entity]:
-    """The entities for one answer string: exact matches first, else case-insensitive ones.
-
-    Returns an empty list when the string does not occur in ``text``.
-    """
-    starts = find_occurrences(text, mention) or find_occurrences(text, mention, ignore_case=True)
-    if not all_occurrences:
-        starts = starts[:1]
-    return [Entity.from_span(text, s, s + len(mention), entity_type, score) for s in starts]
+    spans = find_spans(text, mention, case="ignore" if ignore_case else "exact")
+    return [start for start, _ in spans]
 
 
 def merge(entities: Iterable[Entity]) -> list[Entity]:

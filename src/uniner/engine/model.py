@@ -1,41 +1,30 @@
-"""The front door: :class:`NERModel` loads a student and extracts typed mentions from text."""
+"""The front door: :class:`NERModel` loads a student and extracts typed mentions from text.
+
+It holds a :class:`~uniner.engine.backends.QueryBackend` (as vLLM's ``LLM`` holds its engine)
+and does everything around it the same way for every backend: cleans the types, splits long
+texts into windows, asks the backend about every (window, type), and assembles the answers into
+grounded, scored mentions.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from uniner.engine.assembly import assemble
+from uniner.engine.backends import BackendName, QueryBackend, load_backend
 from uniner.engine.options import ExtractOptions
-from uniner.engine.results import Job, assemble
+from uniner.engine.results import Job, Prediction
 from uniner.engine.windows import split_windows
 from uniner.prompts import Style
 from uniner.types import Entity, clean_types
 
-Backend = Literal["transformers", "vllm"]
-BACKENDS: tuple[Backend, ...] = ("transformers", "vllm")
+Backend = BackendName  # the name before the backends package; kept for one release
+BACKENDS = ("transformers", "vllm")
 
-
-@dataclass
-class Prediction:
-    """The mentions found in one text.
-
-    Attributes:
-        text: the input text.
-        entities: every grounded mention, sorted by position (overlaps across types kept
-            unless ``flat``).
-        answers: the raw answer generated for each type (of the first window).
-        meta: how the text was processed: ``windows`` (their ``[start, end]``), ``ungrounded``
-            (answer strings not found in the text), ``truncated`` (answers cut by
-            ``max_new_tokens``), and with ``keep_ungrounded`` the strings themselves.
-    """
-
-    text: str
-    entities: list[Entity] = field(default_factory=list)
-    answers: dict[str, str] = field(default_factory=dict)
-    meta: dict[str, Any] = field(default_factory=dict)
+__all__ = ["BACKENDS", "NERModel", "Prediction"]
 
 
 class NERModel:
@@ -46,29 +35,12 @@ class NERModel:
     [Entity(start=0, end=12, text='Ada Lovelace', type='person', score=0.93), ...]
 
     Args:
-        model: a causal LM (transformers), in eval mode.
-        tokenizer: its fast tokenizer.
-        style: the prompt style, ``uniner`` or ``chat``.
-        name: what to call the model in ``info()``.
-        adapter: the LoRA adapter directory on top of the base, for ``info()``.
+        backend: what answers the type queries (:func:`from_pretrained` loads one).
         options: the default :class:`ExtractOptions`; each call may override them.
     """
 
-    def __init__(
-        self,
-        model: Any,
-        tokenizer: Any,
-        *,
-        style: Style,
-        name: str = "",
-        adapter: str | None = None,
-        options: ExtractOptions | None = None,
-    ) -> None:
-        self.model = model
-        self.tokenizer = tokenizer
-        self.style: Style = style
-        self.name = name
-        self.adapter = adapter
+    def __init__(self, backend: QueryBackend, *, options: ExtractOptions | None = None) -> None:
+        self.backend = backend
         self.options = options or ExtractOptions()
 
     @classmethod
@@ -80,7 +52,7 @@ class NERModel:
         device: str | None = None,
         dtype: Any = None,
         style: Style | None = None,
-        backend: Backend = "transformers",
+        backend: BackendName = "transformers",
         **options: Any,
     ) -> NERModel:
         """Load a student.
@@ -97,7 +69,7 @@ class NERModel:
             style: ``uniner`` or ``chat``; default from the model's ``uniner.json``, else
                 ``chat`` when the tokenizer has a chat template.
             backend: ``transformers`` (CPU or GPU), or ``vllm`` (GPU, ``pip install
-                'uniner[vllm]'``): a :class:`~uniner.engine.vllm_backend.VLLMModel`, same API.
+                'uniner[vllm]'``); the same API either way.
             **options: default :class:`ExtractOptions` fields.
 
         Raises:
@@ -105,34 +77,60 @@ class NERModel:
             CacheMismatchError: the saved model was trained on another prompt template.
             MissingDependencyError: ``backend="vllm"`` and vLLM is not installed.
         """
-        if backend not in BACKENDS:
-            raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
-        if backend == "vllm":
-            from uniner.engine.vllm_backend import VLLMModel
-
-            return VLLMModel.from_pretrained(
-                name_or_path, adapter=adapter, device=device, dtype=dtype, style=style, **options
-            )
-        from uniner.engine import loading
-
-        resolved = loading.resolve(name_or_path, adapter)
-        base_dir = resolved.base if Path(resolved.base).is_dir() else None
-        card = loading.read_model_card(base_dir, resolved.adapter)
-        from uniner.hardware import pick_device
-
-        chosen_device = pick_device(device)
-        tokenizer, model = loading.load_weights(
-            resolved, chosen_device, loading.pick_dtype(dtype, chosen_device)
+        defaults = ExtractOptions(**options)  # a bad option fails before any loading
+        loaded = load_backend(
+            backend, name_or_path, adapter=adapter, device=device, dtype=dtype, style=style
         )
-        chosen_style = loading.pick_style(style, card, tokenizer)
-        return cls(
-            model,
-            tokenizer,
-            style=chosen_style,
-            name=resolved.name,
-            adapter=str(resolved.adapter) if resolved.adapter else None,
-            options=ExtractOptions(**options),
-        )
+        return cls(loaded, options=defaults)
+
+    @classmethod
+    def from_model(
+        cls,
+        model: Any,
+        tokenizer: Any,
+        *,
+        style: Style,
+        name: str = "",
+        adapter: str | None = None,
+        options: ExtractOptions | None = None,
+    ) -> NERModel:
+        """Wrap a transformers model (eval mode) and its fast tokenizer already in memory."""
+        from uniner.engine.backends.transformers import TransformersBackend
+
+        backend = TransformersBackend(model, tokenizer, style=style, name=name, adapter=adapter)
+        return cls(backend, options=options)
+
+    # ------------------------------------------------------------------ the backend's parts
+
+    @property
+    def model(self) -> Any:
+        """The underlying model object (a transformers model, a ``vllm.LLM``)."""
+        return self.backend.model
+
+    @property
+    def tokenizer(self) -> Any:
+        return self.backend.tokenizer
+
+    @property
+    def style(self) -> Style:
+        return self.backend.style
+
+    @property
+    def name(self) -> str:
+        return self.backend.name
+
+    @property
+    def adapter(self) -> str | None:
+        return self.backend.adapter
+
+    @property
+    def max_length(self) -> int:
+        """The longest sequence (prompt + answer) the model takes."""
+        return self.backend.max_length
+
+    def info(self) -> dict[str, Any]:
+        """Name, adapter, prompt style, maximum sequence length, device and dtype."""
+        return self.backend.info()
 
     # ------------------------------------------------------------------ public API
 
@@ -177,47 +175,22 @@ class NERModel:
         wanted = clean_types(types)
         opts = dataclasses.replace(self.options, **options)
         jobs = self._jobs(texts, wanted, dataset, opts)
-        self._answer_jobs(jobs, wanted, dataset, opts, batch_size=batch_size, progress=progress)
+        answers = self.backend.answer(
+            [j.passage for j in jobs],
+            wanted,
+            dataset,
+            opts,
+            batch_size=batch_size,
+            progress=progress,
+        )
+        for job, answered in zip(jobs, answers, strict=True):
+            job.answers = answered
         return [
             assemble(text, [j for j in jobs if j.text_index == i], wanted, opts)
             for i, text in enumerate(texts)
         ]
 
-    def info(self) -> dict[str, Any]:
-        """Name, adapter, prompt style, maximum sequence length, device and dtype."""
-        parameter = next(self.model.parameters())
-        return {
-            "name": self.name,
-            "adapter": self.adapter,
-            "style": self.style,
-            "max_length": self.max_length,
-            "device": str(parameter.device),
-            "dtype": str(parameter.dtype).removeprefix("torch."),
-        }
-
-    def _answer_jobs(
-        self,
-        jobs: list[Job],
-        types: list[str],
-        dataset: str | None,
-        opts: ExtractOptions,
-        *,
-        batch_size: int,
-        progress: bool,
-    ) -> None:
-        """Fill every job's answers: the one step a backend does its own way."""
-        from uniner.engine.runner import run_jobs
-
-        run_jobs(self, jobs, types, dataset, opts, batch_size=batch_size, progress=progress)
-
     # ------------------------------------------------------------------ windows
-
-    @property
-    def max_length(self) -> int:
-        """The longest sequence (prompt + answer) the model takes."""
-        limit = int(getattr(self.model.config, "max_position_embeddings", 2048) or 2048)
-        from_tokenizer = getattr(self.tokenizer, "model_max_length", None) or limit
-        return min(limit, int(from_tokenizer)) if from_tokenizer < 1_000_000 else limit
 
     def window_budget(self, types: Sequence[str], dataset: str | None, opts: ExtractOptions) -> int:
         """Passage tokens that fit beside the prompt's fixed words and the longest answer."""

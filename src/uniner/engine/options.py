@@ -7,6 +7,9 @@ from typing import Literal
 
 Decoder = Literal["shared", "naive"]
 
+# The options a client of the server or the spaCy component may set per request (booleans).
+REQUEST_OPTIONS: tuple[str, ...] = ("keep_ungrounded", "flat", "constrained")
+
 
 @dataclass(frozen=True)
 class ExtractOptions:

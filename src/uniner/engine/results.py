@@ -1,20 +1,13 @@
-"""From decoded answers to a :class:`Prediction`: parse, score, ground, shift, merge."""
+"""What the engine produces: one type query's :class:`Answer`, one window's :class:`Job`, and
+one text's :class:`Prediction` (assembled in :mod:`uniner.engine.assembly`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from uniner.engine.answers import parse_answer
-from uniner.engine.grounding import flatten, ground, merge
-from uniner.engine.options import ExtractOptions
-from uniner.engine.scoring import span_score
 from uniner.engine.windows import Window
 from uniner.types import Entity
-
-if TYPE_CHECKING:
-    from uniner.engine.model import Prediction
 
 
 @dataclass
@@ -30,7 +23,7 @@ class Answer:
 
 @dataclass
 class Job:
-    """One window of one input text; the runner fills ``answers`` (one per type, in order)."""
+    """One window of one input text; a backend fills ``answers`` (one per type, in order)."""
 
     text_index: int
     window: Window
@@ -38,62 +31,21 @@ class Job:
     answers: list[Answer] = field(default_factory=list)
 
 
-def _window_entities(job: Job, source: str, opts: ExtractOptions) -> tuple[list[Entity], list]:
-    """Entities of one window (offsets into ``source``) and its ungrounded strings."""
-    found: list[Entity] = []
-    ungrounded: list[dict[str, str]] = []
-    for answer in job.answers:
-        for mention in parse_answer(answer.text).mentions:
-            score = span_score(answer.char_ends, answer.logprobs, mention.start, mention.end)
-            local = ground(
-                job.passage, mention.text, answer.type, score, all_occurrences=opts.all_occurrences
-            )
-            if not local:
-                ungrounded.append({"type": answer.type, "text": mention.text})
-            shift = job.window.start
-            found.extend(
-                Entity.from_span(source, e.start + shift, e.end + shift, e.type, score)
-                for e in local
-            )
-    return found, ungrounded
+@dataclass
+class Prediction:
+    """The mentions found in one text.
 
+    Attributes:
+        text: the input text.
+        entities: every grounded mention, sorted by position (overlaps across types kept
+            unless ``flat``).
+        answers: the raw answer generated for each type (of the first window).
+        meta: how the text was processed: ``windows`` (their ``[start, end]``), ``ungrounded``
+            (answer strings not found in the text), ``truncated`` (answers cut by
+            ``max_new_tokens``), and with ``keep_ungrounded`` the strings themselves.
+    """
 
-def assemble(
-    source: str, jobs: Sequence[Job], types: Sequence[str], opts: ExtractOptions
-) -> Prediction:
-    """The prediction for one text from the answers of its windows."""
-    from uniner.engine.model import Prediction
-
-    entities: list[Entity] = []
-    ungrounded: list[dict[str, str]] = []
-    for job in jobs:
-        found, missed = _window_entities(job, source, opts)
-        entities.extend(found)
-        ungrounded.extend(missed)
-    entities = merge(entities)
-    if not opts.all_occurrences:
-        entities = _first_per_string(entities)
-    if opts.flat:
-        entities = flatten(entities)
-    meta: dict[str, Any] = {
-        "windows": [[j.window.start, j.window.end] for j in jobs],
-        "ungrounded": len(ungrounded),
-        "truncated": sum(not a.finished for j in jobs for a in j.answers),
-    }
-    if opts.keep_ungrounded:
-        meta["ungrounded_mentions"] = ungrounded
-    if len(jobs) > 1:
-        meta["window_answers"] = [{a.type: a.text for a in j.answers} for j in jobs]
-    answers = {a.type: a.text for a in jobs[0].answers} if jobs else {t: "" for t in types}
-    return Prediction(source, entities, answers, meta)
-
-
-def _first_per_string(entities: list[Entity]) -> list[Entity]:
-    # Windows overlap, so "first occurrence" must be re-applied over the whole text.
-    seen: set[tuple[str, str]] = set()
-    kept = []
-    for entity in entities:
-        if (entity.text, entity.type) not in seen:
-            seen.add((entity.text, entity.type))
-            kept.append(entity)
-    return kept
+    text: str
+    entities: list[Entity] = field(default_factory=list)
+    answers: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from uniner.engine.answers import list_end, parse_answer
-from uniner.prompts import UNINER_EOS
+from uniner.engine.options import ExtractOptions
+from uniner.prompts import UNINER_EOS, list_end, parse_answer
 
 
 class StopRule:
@@ -76,6 +76,11 @@ class StopRule:
             return text[:end]
         cut = repeat_cut(text) if self.stop_repeats else None
         return text if cut is None else text[:cut] + "]"
+
+
+def stop_rule(tokenizer: Any, opts: ExtractOptions) -> StopRule:
+    """The stop rule of one call: loops cut as ``opts`` says, never for the naive reference."""
+    return StopRule(tokenizer, stop_repeats=opts.stop_repeats and opts.decoder != "naive")
 
 
 def repeat_cut(text: str) -> int | None:

@@ -14,6 +14,7 @@ from uniner.evaluation.benchmarks import (
     get_benchmark,
     load_registry,
 )
+from uniner.evaluation.metrics import METRICS, align, score_datasets, score_files
 from uniner.evaluation.official import (
     OfficialScore,
     normalize_answer,
@@ -21,16 +22,10 @@ from uniner.evaluation.official import (
     official_score,
     parse_answer,
 )
-from uniner.evaluation.runner import (
-    BenchmarkResult,
-    DatasetResult,
-    EvalConfig,
-    Predictor,
-    evaluate,
-    evaluate_predictions,
-)
-from uniner.evaluation.scoring import METRICS, align, score_datasets, score_files
+from uniner.evaluation.results import BenchmarkResult, DatasetResult, EvalConfig
+from uniner.evaluation.stage import evaluate, evaluate_predictions
 from uniner.evaluation.strict import SpanError, SpanPair, StrictScore, TypeScore, strict_score
+from uniner.types import Predictor  # defined once, with the records; re-exported here
 
 __all__ = [
     "METRICS",

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from uniner.evaluation.runner import BenchmarkResult
+from uniner.evaluation.results import BenchmarkResult
 from uniner.evaluation.strict import StrictScore
 
 RESULTS_JSON = "results.json"

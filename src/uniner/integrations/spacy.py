@@ -26,9 +26,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from uniner.engine.options import REQUEST_OPTIONS
 from uniner.errors import MissingDependencyError
-from uniner.serve.protocol import ENGINE_OPTIONS, Predictor
-from uniner.types import Entity, clean_types
+from uniner.types import Entity, Predictor, clean_types
 
 try:
     from spacy.language import Language
@@ -88,7 +88,7 @@ def engine_option_names() -> list[str]:
     try:
         from uniner.engine.options import ExtractOptions
     except ImportError:  # an engine without the options module: the ones the API documents
-        return list(ENGINE_OPTIONS)
+        return list(REQUEST_OPTIONS)
     return [f.name for f in dataclasses.fields(ExtractOptions)]
 
 

@@ -1,10 +1,20 @@
-"""``DistillConfig``: one YAML file naming every stage of a distillation run."""
+"""``DistillConfig``: one YAML file naming every stage of a distillation run.
+
+Each section is checked against its stage's own typed config when the file is read, so a typo
+under ``train:`` is an error before hours of annotation, not after them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from uniner.annotate import AnnotateConfig
+    from uniner.evaluation import EvalConfig
+    from uniner.instruct import BuildDataConfig
+    from uniner.train import TrainConfig
 
 STAGES = ("annotate", "build", "train", "evaluate")
 
@@ -49,6 +59,65 @@ class DistillConfig:
                 "annotate needs a corpus (corpus: {path: ...}) or existing annotations "
                 "(annotations: [file, ...])"
             )
+        self._check_sections()
+
+    # ------------------------------------------------------------------ the stages' configs
+    # Each stage's typed config, with the paths the run gives it. Building them all here is
+    # what validates the sections before anything runs.
+
+    def annotate_config(self) -> AnnotateConfig:
+        from uniner.annotate import AnnotateConfig, SamplingParams
+        from uniner.corpus import CorpusConfig
+
+        options = dict(self.annotate)
+        if isinstance(options.get("sampling"), dict):  # YAML gives the nested section as a dict
+            options["sampling"] = SamplingParams(**options["sampling"])
+        corpus = CorpusConfig(**self.corpus)
+        return AnnotateConfig(corpus, out=str(self.folder("annotate")), **options)
+
+    def annotation_files(self) -> list[Path]:
+        """The teacher annotations the build stage reads."""
+        if self.annotations:
+            return [Path(p) for p in self.annotations]
+        return [self.folder("annotate") / "annotations.jsonl"]
+
+    def build_config(self) -> BuildDataConfig:
+        from uniner.instruct import BuildDataConfig
+
+        inputs = [str(p) for p in self.annotation_files()]
+        return BuildDataConfig(**self.build, inputs=inputs, out=str(self.folder("data")))
+
+    def train_config(self) -> TrainConfig:
+        from uniner.train import TrainConfig
+
+        data = self.folder("data") / "train.jsonl"
+        return TrainConfig(data=data, out=self.folder("student"), **self.train)
+
+    def eval_config(self) -> EvalConfig:
+        from uniner.evaluation import EvalConfig
+
+        options = {"benchmark": "zero-shot", **self.evaluate}
+        return EvalConfig(**options, out_dir=str(self.folder("eval")))
+
+    def folder(self, stage: str) -> Path:
+        """The stage's folder in the run directory."""
+        names = {"annotate": "annotate", "data": "data", "student": "student", "eval": "eval"}
+        return Path(self.out) / names[stage]
+
+    def _check_sections(self) -> None:
+        checks = [
+            ("annotate", self.annotate_config),
+            ("build", self.build_config),
+            ("train", self.train_config),
+            ("evaluate", self.eval_config),
+        ]
+        for section, make in checks:
+            if section == "annotate" and (self.annotations or "annotate" not in self.stages):
+                continue
+            try:
+                make()
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"section {section!r} of the distill config: {err}") from err
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> DistillConfig:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from uniner.checkpoints import ModelCard
 from uniner.pipeline.config import DistillConfig
 
 
@@ -32,57 +33,51 @@ def distill(config: DistillConfig) -> DistillResult:
     out.mkdir(parents=True, exist_ok=True)
     (out / "distill_config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
     ran: list[str] = []
-    annotations = _annotate(config, out / "annotate", ran)
-    data = _build(config, annotations, out / "data", ran)
-    student = _train(config, data, out / "student", ran)
-    scores = _evaluate(config, student, out / "eval", ran)
+    annotations = _annotate(config, ran)
+    data = _build(config, ran)
+    student = _train(config, ran)
+    scores = _evaluate(config, student, ran)
     return DistillResult(annotations, data, student, scores, ran)
 
 
-def _annotate(config: DistillConfig, folder: Path, ran: list[str]) -> list[Path]:
-    if config.annotations:
-        return [Path(p) for p in config.annotations]
-    target = folder / "annotations.jsonl"
-    if target.is_file() or "annotate" not in config.stages:
-        return [target]
-    from uniner.annotate import AnnotateConfig, SamplingParams, annotate
-    from uniner.corpus import CorpusConfig
+def _annotate(config: DistillConfig, ran: list[str]) -> list[Path]:
+    files = config.annotation_files()
+    if config.annotations or files[0].is_file() or "annotate" not in config.stages:
+        return files
+    from uniner.annotate import annotate
 
-    options = dict(config.annotate)
-    if isinstance(options.get("sampling"), dict):  # YAML gives the nested section as a dict
-        options["sampling"] = SamplingParams(**options["sampling"])
-    annotate(AnnotateConfig(CorpusConfig(**config.corpus), out=str(folder), **options))
+    annotate(config.annotate_config())
     ran.append("annotate")
-    return [target]
+    return files
 
 
-def _build(config: DistillConfig, inputs: list[Path], folder: Path, ran: list[str]) -> Path:
-    target = folder / "train.jsonl"
+def _build(config: DistillConfig, ran: list[str]) -> Path:
+    stage = config.build_config()
+    target = Path(stage.out) / "train.jsonl"
     if target.is_file() or "build" not in config.stages:
         return target
-    from uniner.instruct import BuildConfig, build_data
+    from uniner.instruct import build_data
 
-    options = dict(config.build)
-    tokenizer = options.pop("tokenizer", None)
-    build_data(inputs, folder, BuildConfig(**options), tokenizer=tokenizer)
+    build_data(stage)
     ran.append("build")
     return target
 
 
-def _train(config: DistillConfig, data: Path, folder: Path, ran: list[str]) -> Path:
-    if (folder / "uniner.json").is_file() or "train" not in config.stages:
+def _train(config: DistillConfig, ran: list[str]) -> Path:
+    stage = config.train_config()
+    folder = Path(stage.out)
+    if ModelCard.exists(folder) or "train" not in config.stages:
         return folder
-    from uniner.train import TrainConfig, train
+    from uniner.train import train
 
-    train(TrainConfig(data=data, out=folder, **config.train))
+    train(stage)
     ran.append("train")
     return folder
 
 
-def _evaluate(
-    config: DistillConfig, student: Path, folder: Path, ran: list[str]
-) -> dict[str, Any] | None:
-    results = folder / "results.json"
+def _evaluate(config: DistillConfig, student: Path, ran: list[str]) -> dict[str, Any] | None:
+    stage = config.eval_config()
+    results = Path(str(stage.out_dir)) / "results.json"
     if results.is_file():
         loaded: dict[str, Any] = json.loads(results.read_text(encoding="utf-8"))
         return loaded
@@ -91,10 +86,7 @@ def _evaluate(
     from uniner.engine import NERModel
     from uniner.evaluation import evaluate
 
-    options = dict(config.evaluate)
-    benchmark = options.pop("benchmark", "zero-shot")
-    model = NERModel.from_pretrained(str(student))
-    evaluate(model, benchmark, out_dir=folder, **options)
+    evaluate(NERModel.from_pretrained(str(student)), stage)
     ran.append("evaluate")
     scored: dict[str, Any] = json.loads(results.read_text(encoding="utf-8"))
     return scored

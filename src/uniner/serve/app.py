@@ -22,11 +22,11 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from uniner import __version__
+from uniner.engine.options import REQUEST_OPTIONS
 from uniner.prompts import TEMPLATE_VERSION
 from uniner.serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
 from uniner.serve.config import ServeConfig
 from uniner.serve.limits import BodySizeLimit, validation_message
-from uniner.serve.protocol import ENGINE_OPTIONS, Predictor
 from uniner.serve.schemas import (
     BatchKey,
     CheckedRequest,
@@ -38,6 +38,7 @@ from uniner.serve.schemas import (
     check_request,
     result_of,
 )
+from uniner.types import Predictor
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -143,7 +144,7 @@ def _add_routes(
         return {
             **model.info(),
             "template_version": TEMPLATE_VERSION,
-            "options": list(ENGINE_OPTIONS),
+            "options": list(REQUEST_OPTIONS),
             "limits": config.limits(),
             "batching": config.batching(),
         }

@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from uniner.engine.options import REQUEST_OPTIONS
 from uniner.serve.config import ServeConfig
-from uniner.serve.protocol import ENGINE_OPTIONS
 from uniner.types import Entity, clean_types
 
 
@@ -123,7 +123,7 @@ def check_request(request: ExtractRequest, config: ServeConfig) -> CheckedReques
     options = tuple(
         sorted(
             (name, value)
-            for name in ENGINE_OPTIONS
+            for name in REQUEST_OPTIONS
             if (value := getattr(request, name)) is not None
         )
     )

@@ -6,10 +6,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from uniner.hardware import DTYPE_NAMES
 from uniner.prompts import STYLES, Style
 
 Dtype = Literal["auto", "float32", "bfloat16"]
+# uniner.hardware's names, less float16: mixed precision here is bfloat16's (no loss scaling).
 DTYPES: tuple[Dtype, ...] = ("auto", "float32", "bfloat16")
+assert set(DTYPES) <= set(DTYPE_NAMES)
 
 # Paper: lr 2e-5 for full fine-tuning of LLaMA 7B/13B. LoRA trains far fewer weights and
 # needs a larger step; 2e-4 is the common starting point for LoRA on small models.

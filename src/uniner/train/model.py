@@ -12,26 +12,16 @@ from uniner.train.config import TrainConfig
 
 def resolve_model_path(name: str) -> str:
     """A hub id or directory as given; a ``.gguf`` file becomes its de-quantized copy."""
-    if name.endswith(".gguf"):
-        from uniner.engine.gguf import convert_gguf  # needs the gguf package
+    from uniner.checkpoints import local_model_path
 
-        return str(convert_gguf(name))
-    return name
+    return local_model_path(name)
 
 
 def load_tokenizer(name: str) -> Any:
-    """The model's tokenizer, with a pad token (its EOS when it has none)."""
-    from transformers import AutoTokenizer
+    """The model's fast tokenizer (the loss mask needs offsets), with a pad token."""
+    from uniner.checkpoints import load_tokenizer as load
 
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(name)
-    except Exception as err:  # transformers raises OSError, ValueError, ... for a bad name
-        raise ModelLoadError(f"could not load the tokenizer of {name!r}: {err}") from err
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    if not tokenizer.is_fast:
-        raise ModelLoadError(f"{name!r} has no fast tokenizer; the loss mask needs offsets")
-    return tokenizer
+    return load(name, fast=True, pad=True)
 
 
 def training_device() -> str:

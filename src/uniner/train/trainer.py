@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from uniner.checkpoints import ModelCard
 from uniner.instruct.io import read_conversations
 from uniner.prompts import TEMPLATE_VERSION, Style, default_style
 from uniner.train.collate import PackingCollator, PaddingCollator
@@ -29,7 +30,6 @@ from uniner.train.progress import LOG_NAME, PLOT_NAME, JsonlLogCallback, plot_lo
 from uniner.train.tokenize import Encoded, encode_all
 
 CHECKPOINTS = "checkpoints"
-UNINER_JSON = "uniner.json"
 
 
 def train(config: TrainConfig) -> Path:
@@ -236,12 +236,8 @@ def _save(trainer: Any, config: TrainConfig, tokenizer: Any, style: Style, base:
         return
     tokenizer.save_pretrained(out)
     adapter = config.lora and not config.merge_lora
-    meta = {
-        "style": style,
-        "template_version": TEMPLATE_VERSION,
-        "base_model": base,
-        "adapter": adapter,
-    }
-    (out / UNINER_JSON).write_text(json.dumps(meta, indent=2) + "\n")
+    ModelCard(
+        style=style, template_version=TEMPLATE_VERSION, base_model=base, adapter=adapter
+    ).save(out)
     settings = {**config.to_dict(), "resolved_dtype": str(resolve_dtype(config)).split(".")[-1]}
     (out / "train_config.json").write_text(json.dumps(settings, indent=2) + "\n")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from uniner.engine.answers import list_end, parse_answer
+from uniner.prompts import list_end, parse_answer
 
 
 def texts(answer: str) -> list[str]:

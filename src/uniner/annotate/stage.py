@@ -32,7 +32,7 @@ from uniner.annotate.stats import Usage, annotation_stats
 from uniner.annotate.teacher import Messages, Teacher, TeacherResponse, request_key
 from uniner.corpus.chunking import TokenCounter
 from uniner.corpus.passage import Passage
-from uniner.corpus.pipeline import sample_passages
+from uniner.corpus.passages import sample_passages
 from uniner.errors import TeacherError
 from uniner.prompts import teacher_messages
 from uniner.types import AnnotatedText
