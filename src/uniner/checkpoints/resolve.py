@@ -114,9 +114,7 @@ def load_tokenizer(
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
     except Exception as err:  # transformers raises OSError, ValueError, HTTP errors...
-        raise ModelLoadError(
-            f"could not load tokenizer {str(name_or_path)!r}: {err}"
-        ) from err
+        raise ModelLoadError(f"could not load tokenizer {str(name_or_path)!r}: {err}") from err
     if fast and not getattr(tokenizer, "is_fast", False):
         raise ModelLoadError(f"{str(name_or_path)!r} has no fast tokenizer (offsets are needed)")
     if pad and tokenizer.pad_token_id is None:

@@ -194,18 +194,9 @@ class NERModel:
 
     def window_budget(self, types: Sequence[str], dataset: str | None, opts: ExtractOptions) -> int:
         """Passage tokens that fit beside the prompt's fixed words and the longest answer."""
-        from uniner.engine.queries import encode_prompt, prompt_text
+        from uniner.engine.queries import encode_query
 
-        overhead = max(
-            len(
-                encode_prompt(
-                    self.tokenizer,
-                    self.style,
-                    prompt_text(self.tokenizer, self.style, "", t, dataset),
-                )
-            )
-            for t in types
-        )
+        overhead = max(len(encode_query(self.tokenizer, self.style, "", t, dataset)) for t in types)
         room = self.max_length - overhead - opts.max_new_tokens
         if room < 16:
             raise ValueError(

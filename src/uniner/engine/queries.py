@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from uniner.prompts import Style, conversation, render
+from uniner.tokenization import encode_turns
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,13 @@ def prompt_text(
     return "".join(segment for segment, _ in segments)
 
 
-def encode_prompt(tokenizer: Any, style: Style, prompt: str) -> list[int]:
-    """Token ids of a rendered prompt.
-
-    The uniner style is plain text, so the tokenizer adds its BOS as the released checkpoints
-    expect; a chat template writes its own special tokens, so nothing is added.
-    """
-    ids = tokenizer(prompt, add_special_tokens=style == "uniner")["input_ids"]
-    return list(ids)
+def encode_query(
+    tokenizer: Any, style: Style, text: str, entity_type: str, dataset: str | None = None
+) -> list[int]:
+    """Token ids of the full prompt asking for one type in one passage, the user's strings
+    (passage, type, dataset) tokenized as plain text (:mod:`uniner.tokenization`)."""
+    turns = conversation(text, [(entity_type, None)], dataset)
+    return encode_turns(tokenizer, style, turns, add_generation_prompt=True).ids
 
 
 def common_prefix_length(sequences: Sequence[Sequence[int]]) -> int:
@@ -70,10 +70,7 @@ def encode_passage(
     The shared part runs past the passage into the query's fixed words (``What describes``),
     so each type's suffix is only what differs.
     """
-    fulls = [
-        encode_prompt(tokenizer, style, prompt_text(tokenizer, style, text, t, dataset))
-        for t in types
-    ]
+    fulls = [encode_query(tokenizer, style, text, t, dataset) for t in types]
     # Leave at least one token per suffix: the query's last position yields the first answer.
     shared = min(common_prefix_length(fulls), min(len(f) for f in fulls) - 1)
     return EncodedPassage(fulls[0][:shared], [f[shared:] for f in fulls], list(types))
@@ -85,10 +82,8 @@ def empty_answer_start(tokenizer: Any, style: Style) -> int | None:
     Most type queries are answered ``[]``; the fast path checks this token as a free guess
     (see :mod:`uniner.engine.tree`). None when the rendering does not extend the prompt's ids.
     """
-    prompt = prompt_text(tokenizer, style, "x", "y")
-    answered = render(style, conversation("x", [("y", [])]), tokenizer=tokenizer)
-    full = "".join(segment for segment, _ in answered)
-    asked, given = encode_prompt(tokenizer, style, prompt), encode_prompt(tokenizer, style, full)
+    asked = encode_query(tokenizer, style, "x", "y")
+    given = encode_turns(tokenizer, style, conversation("x", [("y", [])])).ids
     if len(given) <= len(asked) or given[: len(asked)] != asked:
         return None
     return given[len(asked)]

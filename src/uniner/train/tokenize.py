@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from uniner.instruct.conversation import Conversation
-from uniner.prompts import Style, render
+from uniner.prompts import Style
+from uniner.tokenization import encode_turns
 
 IGNORE_INDEX = -100  # label of a token that carries no loss (PyTorch's cross-entropy default)
 
@@ -37,19 +38,15 @@ def encode(
 ) -> Encoded:
     """Tokenize one conversation and mark the tokens the student learns."""
     turns = conversation.turns(loss_on_acknowledgement=loss_on_acknowledgement)
-    segments = render(style, turns, tokenizer=tokenizer)
-    text = "".join(s for s, _ in segments)
-    loss_chars = _loss_characters(segments)
-    # The uniner style is plain text and gets the tokenizer's BOS; a chat template writes its
-    # own special tokens (the engine encodes prompts the same way).
-    encoding = tokenizer(text, add_special_tokens=style == "uniner", return_offsets_mapping=True)
+    # The engine's encoding: the passage, types and mentions as plain text, the template's
+    # control tokens real (a scraped passage holding "<|im_end|>" cannot end its turn).
+    encoding = encode_turns(tokenizer, style, turns)
+    loss_chars = _loss_characters(encoding.segments)
     labels = [
         token if end > start and any(loss_chars[start:end]) else IGNORE_INDEX
-        for token, (start, end) in zip(
-            encoding["input_ids"], encoding["offset_mapping"], strict=True
-        )
+        for token, (start, end) in zip(encoding.ids, encoding.offsets, strict=True)
     ]
-    return Encoded(list(encoding["input_ids"]), labels)
+    return Encoded(list(encoding.ids), labels)
 
 
 def _loss_characters(segments: Sequence[tuple[str, bool]]) -> bytearray:

@@ -35,7 +35,7 @@ from uniner.checkpoints import read_model_card, resolve, tokenizer_source
 from uniner.engine.assembly import answer_of
 from uniner.engine.decoding import Generation
 from uniner.engine.options import ExtractOptions
-from uniner.engine.queries import encode_prompt, prompt_text
+from uniner.engine.queries import encode_query
 from uniner.engine.results import Answer
 from uniner.engine.stopping import StopRule, stop_rule
 from uniner.errors import MissingDependencyError, ModelLoadError
@@ -76,9 +76,7 @@ def query_prompts(
 ) -> list[list[int]]:
     """One full prompt per (passage, type), passage-major: the ids the transformers path feeds."""
     return [
-        encode_prompt(tokenizer, style, prompt_text(tokenizer, style, passage, t, dataset))
-        for passage in passages
-        for t in types
+        encode_query(tokenizer, style, passage, t, dataset) for passage in passages for t in types
     ]
 
 
