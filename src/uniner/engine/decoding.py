@@ -358,14 +358,14 @@ def generate_naive(
         do_sample=False,
         eos_token_id=sorted(stop.eos_ids),
         pad_token_id=_pad_id(tokenizer),
+        output_scores=True,
+        return_dict_in_generate=True,
     )
     out = model.generate(
         input_ids=torch.tensor([list(prompt)], device=device),
         attention_mask=torch.ones((1, len(prompt)), dtype=torch.long, device=device),
         generation_config=config,
         stopping_criteria=StoppingCriteriaList([_AnswerComplete()]),
-        output_scores=True,
-        return_dict_in_generate=True,
     )
     tokens = out.sequences[0, start:].tolist()
     steps = [torch.log_softmax(score[0].float(), dim=-1) for score in out.scores]

@@ -114,6 +114,8 @@ def _with_lora(model: Any, config: TrainConfig) -> Any:
     elif config.gradient_checkpointing:
         # Frozen embeddings give checkpointed blocks inputs without grad; this restores it.
         model.enable_input_require_grads()
+    from uniner.checkpoints.quiet import quiet_loading
+
     lora = LoraConfig(
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
@@ -121,7 +123,8 @@ def _with_lora(model: Any, config: TrainConfig) -> Any:
         target_modules=config.lora_targets,
         task_type="CAUSAL_LM",
     )
-    return get_peft_model(model, lora)
+    with quiet_loading():
+        return get_peft_model(model, lora)
 
 
 def base_model_name(config: TrainConfig, resolved: str) -> str:

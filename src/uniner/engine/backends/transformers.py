@@ -164,15 +164,17 @@ def load_weights(resolved: ResolvedModel, device: str, dtype: Any) -> tuple[Any,
     """Load the tokenizer and the (adapter-merged) model, in eval mode on ``device``."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from uniner.checkpoints.quiet import quiet_loading
     from uniner.engine.head import float32_output_layer
 
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(tokenizer_source(resolved))
-        model = AutoModelForCausalLM.from_pretrained(resolved.base, dtype=dtype)
-    except Exception as err:  # transformers raises OSError, ValueError, HTTP errors...
-        raise ModelLoadError(f"could not load model {resolved.name!r}: {err}") from err
-    if resolved.adapter is not None:
-        model = _apply_adapter(model, resolved.adapter)
+    with quiet_loading():
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(tokenizer_source(resolved))
+            model = AutoModelForCausalLM.from_pretrained(resolved.base, dtype=dtype)
+        except Exception as err:  # transformers raises OSError, ValueError, HTTP errors...
+            raise ModelLoadError(f"could not load model {resolved.name!r}: {err}") from err
+        if resolved.adapter is not None:
+            model = _apply_adapter(model, resolved.adapter)
     model.eval()
     model = model.to(device)  # type: ignore[arg-type]
     return tokenizer, float32_output_layer(model)
