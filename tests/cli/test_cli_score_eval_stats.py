@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,8 @@ def test_stats_json_and_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path)
 
 @pytest.fixture
 def bench(tmp_path: Path) -> Path:
+    # a config's relative paths start at its folder: the span fixture is copied beside it
+    shutil.copytree(FIXTURES / "spans", tmp_path / "spans")
     path = tmp_path / "bench.yaml"
     path.write_text(
         "datasets:\n"
@@ -88,12 +91,86 @@ def test_eval_predictions_json_shape(
     assert list(out["missing"]) == ["ghost"]
 
 
+def test_eval_draws_the_threshold_curve_of_the_scored_datasets(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, bench: Path
+) -> None:
+    preds = tmp_path / "preds"
+    preds.mkdir()
+    (preds / "tiny-spans.json").write_text((FIXTURES / "spans" / "test.json").read_text())
+    plot = tmp_path / "curve.png"
+    argv = ["eval", "--predictions", str(preds), "--benchmark", "tiny", "--config", str(bench),
+            "--data-root", str(FIXTURES), "--no-progress"]  # fmt: skip
+    assert main([*argv, "--threshold-plot", str(plot)]) == 0
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    assert "best strict F1 100.0 at threshold 0.00" in capsys.readouterr().err  # gold vs itself
+    assert main(["eval", "--benchmark", "tiny", "--threshold-plot", str(plot)]) == 2
+    assert "give --out DIR too" in capsys.readouterr().err
+
+
 def test_eval_with_nothing_scored_exits_1(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, bench: Path
 ) -> None:
     argv = ["eval", "--predictions", str(tmp_path), "--benchmark", "ghost", "--config", str(bench)]
     assert main([*argv, "--no-progress"]) == 1
     assert "ghost" in capsys.readouterr().out
+
+
+def test_stats_skip_malformed_counts_what_it_left_out(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "tweets.conll"
+    path.write_text("Ada\tB-PER\n\tO\nsang\tO\n\n\tO\nBob\tB-PER\n")
+    assert main(["stats", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"uniner: error: {path}, line 2: a token and a tag in columns" in err
+    assert "--skip-malformed" in err
+    assert main(["stats", str(path), "--skip-malformed"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("tweets: 2 records, 2 mentions, 1 types")
+    assert lines[1] == "  skipped 2 malformed lines (lines 2, 5)"
+    out = run_json(capsys, "stats", str(path), "--skip-malformed", "--json")
+    assert (out["records"], out["skipped_lines"]) == (2, 2)
+
+
+def test_eval_with_nothing_scored_reports_no_average(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, bench: Path
+) -> None:
+    argv = ["eval", "--predictions", str(tmp_path), "--benchmark", "ghost", "--config", str(bench)]
+    assert main([*argv, "--no-progress", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["average"] == {"f1": None, "partial": True, "datasets": 0}
+    assert out["domain_average"]["f1"] is None
+    assert main([*argv, "--no-progress", "--out", str(tmp_path / "out")]) == 1
+    text = capsys.readouterr().out
+    assert "**n/a**" in text and "0.00" not in text
+    saved = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert saved["average"]["f1"] is None
+    # the missing file's message says where a relative path started
+    assert f"taken from the folder of {bench}" in saved["missing"]["ghost"]
+
+
+def test_eval_sample_and_skip_malformed_are_recorded(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "tweets.conll").write_text("Ada\tB-PER\n\tO\n\nBob\tB-PER\nran\tO\n")
+    config = tmp_path / "bench.yaml"
+    config.write_text("datasets:\n  tweets: {path: tweets.conll, domain: social}\n")
+    preds = tmp_path / "preds"
+    preds.mkdir()
+    (preds / "tweets.jsonl").write_text(
+        '{"text": "Ada", "entities": [{"start": 0, "end": 3, "type": "PER"}]}\n'
+        '{"text": "Bob ran", "entities": [{"start": 0, "end": 3, "type": "PER"}]}\n'
+    )
+    argv = ["eval", "--predictions", str(preds), "--benchmark", "tweets", "--config", str(config),
+            "--no-progress", "--json"]  # fmt: skip
+    assert main(argv) == 2
+    assert "line 2: a token and a tag" in capsys.readouterr().err
+    out = run_json(capsys, *argv, "--skip-malformed", "--sample", "1", "--seed", "2")
+    assert out["skipped_lines"] == {"tweets": 1}
+    assert out["passages"] == {"method": "sample", "n": 1, "seed": 2}
+    assert out["datasets"]["tweets"]["f1"] == pytest.approx(1.0, abs=1e-9)
+    with pytest.raises(SystemExit):  # argparse: not allowed with each other
+        main([*argv, "--limit", "1", "--sample", "1"])
 
 
 @pytest.mark.slow

@@ -90,3 +90,45 @@ def test_malformed_conll_names_file_and_line(
     assert info.value.line == line
     assert info.value.path == str(path)
     assert str(info.value).startswith(f"{path}, line {line}: ")
+
+
+# A Twitter-style test file: tag-only lines (a token lost, e.g. an emoji), tab- and
+# space-separated, one inside a mention and one a sentence of its own.
+TAG_ONLY = "Ada\tB-PER\n\tI-PER\nLovelace\tI-PER\nsang\tO\n\n\tO\n\nBob B-PER\n O\nran O\n"
+
+
+def test_a_tag_without_token_is_refused_by_default_saying_how_to_skip(tmp_path: Path) -> None:
+    path = tmp_path / "tweets.conll"
+    path.write_text(TAG_ONLY)
+    with pytest.raises(DataFormatError, match="skip_malformed=True") as info:
+        load_dataset(path)
+    assert info.value.line == 2
+    assert "a token and a tag in columns, got '\\tI-PER'" in str(info.value)
+
+
+def test_skip_malformed_leaves_out_and_counts_tag_only_lines(tmp_path: Path) -> None:
+    from uniner.data.io import read_dataset
+
+    path = tmp_path / "tweets.conll"
+    path.write_text(TAG_ONLY)
+    read = read_dataset(path, skip_malformed=True)
+    assert [(s.line, s.text) for s in read.skipped] == [(2, "\tI-PER"), (6, "\tO"), (9, " O")]
+    assert {s.path for s in read.skipped} == {str(path)}
+    # the mention goes on across the skipped line; the tag-only sentence gives no record
+    assert [r.text for r in read.dataset] == ["Ada Lovelace sang", "Bob ran"]
+    assert [spans(r) for r in read.dataset] == [[("Ada Lovelace", "PER")], [("Bob", "PER")]]
+    assert load_dataset(path, skip_malformed=True).types == read.dataset.types == ["PER"]
+
+
+def test_skip_malformed_still_refuses_a_bad_tag(tmp_path: Path) -> None:
+    path = tmp_path / "bad.conll"
+    path.write_text("Ada B-PER\nBob X-PER\n")
+    with pytest.raises(DataFormatError, match="IOB1/IOB2/BIOES"):
+        load_dataset(path, skip_malformed=True)
+
+
+def test_skip_malformed_means_nothing_to_formats_without_lines() -> None:
+    from uniner.data.io import read_dataset
+
+    read = read_dataset(FIXTURES / "spans" / "test.json", skip_malformed=True)
+    assert read.skipped == () and len(read.dataset) == 2

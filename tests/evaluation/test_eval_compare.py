@@ -47,3 +47,56 @@ def test_cli_prints_runs_beside_the_paper_and_plots(
     assert lines[3] == "| **student** | 30.0 | 40.0 | 35.0 |"
     assert "| UniNER-7B | 42.4 | 53.5 | 53.4 |" in lines
     assert png.stat().st_size > 1000
+
+
+def _universal_run(tmp_path: Path, name: str, f1s: dict[str, tuple[str, float]]) -> Path:
+    """A results.json as `uniner eval --benchmark universal` writes it (domains in detail)."""
+    detail = {ds: {"domain": dom, "official": {"f1": f}} for ds, (dom, f) in f1s.items()}
+    out = tmp_path / name
+    out.mkdir()
+    results = {"benchmark": "universal", "detail": detail, "missing": {}}
+    (out / "results.json").write_text(json.dumps(results))
+    return out
+
+
+UNIVERSAL = {"bio-a": ("biomedical", 0.2), "bio-b": ("biomedical", 0.4), "news": ("news", 0.6)}
+
+
+def test_published_universal_rows_are_the_papers_domain_averages() -> None:
+    rows = {r.name: r for r in compare.published("universal")}
+    assert {n: r.average for n, r in rows.items()} == {
+        "UniNER-7B": 41.7,
+        "UniNER-13B": 43.4,
+        "ChatGPT": 34.9,
+        "Vicuna-7B": 14.2,
+    }
+    assert all(r.f1 == {} and not r.measured for r in rows.values())
+    assert all(r.covers.startswith("43 datasets in 9 domains") for r in rows.values())
+
+
+def test_load_run_by_domain_averages_the_domains(tmp_path: Path) -> None:
+    run = _universal_run(tmp_path, "student", UNIVERSAL)
+    row = compare.load_run(run, by="domain")
+    assert row.f1 == pytest.approx({"biomedical": 30.0, "news": 60.0})
+    assert row.average == pytest.approx(45.0)  # the domains' mean, not the datasets' (40.0)
+    assert row.covers == "3 datasets in 2 domains"
+    assert compare.load_run(run).average == pytest.approx(40.0)
+    assert compare.grouping_of(run) == "domain"
+
+
+def test_cli_puts_a_universal_run_beside_the_papers_domain_averages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = _universal_run(tmp_path, "student", UNIVERSAL)
+    assert main(["compare", str(run), "--plot", str(tmp_path / "u.png")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "| system | biomedical | news | domain avg |"
+    assert lines[2] == "| **student** | 30.0 | 60.0 | 45.0 |"
+    assert "| UniNER-7B | — | — | 41.7 |" in lines
+    notes = lines[lines.index("Averages cover:") + 1 :]
+    assert notes == [
+        "- published (UniNER-7B, UniNER-13B, ChatGPT, Vicuna-7B): 43 datasets in 9 domains "
+        "(the paper's benchmark)",
+        "- student: 3 datasets in 2 domains, those we hold",
+    ]
+    assert (tmp_path / "u.png").stat().st_size > 1000

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from uniner.data import answer_for, load_dataset
-from uniner.evaluation import evaluate, evaluate_predictions
-from uniner.types import AnnotatedText, Entity
+from uniner.errors import DataFormatError
+from uniner.evaluation import EvalConfig, evaluate, evaluate_predictions
+from uniner.types import AnnotatedText, Dataset, Entity
 
 FIXTURES = Path(__file__).parents[1] / "data" / "fixtures"
 
@@ -66,6 +68,8 @@ class Perturber(Oracle):
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
+    # a config's relative paths start at its folder: the span fixture is copied beside it
+    shutil.copytree(FIXTURES / "spans", tmp_path / "spans")
     path = tmp_path / "bench.yaml"
     path.write_text(
         "datasets:\n"
@@ -184,3 +188,111 @@ def test_passages_asking_the_same_type_set_share_one_predict_call() -> None:
     assert model.calls == [(2, ("person", "city"), 8), (1, ("person",), 8)]
     assert [r.types for r in predicted.records] == [r.types for r in records]
     assert list(predicted.records[1].answers) == ["city", "person"]
+
+
+class Recorder(Oracle):
+    """An oracle over any gold datasets it is given (a passage found in two datasets answers
+    as the one asking these types); records each call's progress flag."""
+
+    def __init__(self, *datasets: Dataset) -> None:
+        super().__init__()
+        self.asked: dict[tuple[str, frozenset[str]], AnnotatedText] = {}
+        for dataset in datasets:
+            for record in dataset:
+                self.asked.setdefault((record.text, frozenset(record.types)), record)
+        self.progress: list[bool] = []
+
+    def predict(self, texts, types, *, dataset=None, batch_size=8, progress=False):  # type: ignore[no-untyped-def]
+        self.progress.append(progress)
+        for text in texts:
+            self.gold[text] = self.asked.get((text, frozenset(types)), self.gold.get(text))
+        return super().predict(texts, types, batch_size=batch_size)
+
+
+def test_sample_is_seeded_per_dataset_in_file_order_and_recorded(tmp_path: Path) -> None:
+    from uniner.evaluation.stage import select_passages
+
+    records = [AnnotatedText(f"passage {i}") for i in range(50)]
+    gold = Dataset("d", records)
+    first = select_passages(gold, EvalConfig(sample=5, seed=3))
+    assert first == select_passages(gold, EvalConfig(sample=5, seed=3))
+    assert [records.index(r) for r in first] == sorted(records.index(r) for r in first)
+    assert first != records[:5]
+    assert first != select_passages(gold, EvalConfig(sample=5, seed=4))
+    assert first != select_passages(Dataset("e", records), EvalConfig(sample=5, seed=3))
+    assert select_passages(gold, EvalConfig(sample=80)) == records  # more than there are: all
+    assert select_passages(gold, EvalConfig(limit=2)) == records[:2]
+
+
+def test_sample_through_a_run_and_rescoring(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run(Perturber(), config, sample=1, seed=5, out_dir=out)
+    assert [(d.passages, d.available) for d in result.datasets] == [(1, 3), (1, 2)]
+    saved = json.loads((out / "results.json").read_text())
+    assert (saved["config"]["sample"], saved["config"]["seed"]) == (1, 5)
+    assert saved["passages"] == {"method": "sample", "n": 1, "seed": 5}
+    assert "`--sample 1 --seed 5`" in (out / "results.md").read_text()
+    rescored = evaluate_predictions(
+        out / "predictions", "tiny", config=config, sample=1, seed=5, progress=False
+    )
+    for before, after in zip(result.datasets, rescored.datasets, strict=True):
+        assert after.scores["official"] == before.scores["official"]
+
+
+def test_limit_and_sample_together_are_refused(config: Path) -> None:
+    with pytest.raises(ValueError, match=r"give limit .* or sample .*, not both"):
+        run(Oracle(), config, limit=1, sample=1)
+
+
+def test_one_bar_per_dataset(config: Path) -> None:
+    """A dataset asked in one predict call lets the engine draw its bar; one asked in several
+    (tiny-official: two type sets) gets the runner's one bar and quiet calls."""
+    from uniner.data import load_dataset
+
+    model = Recorder(load_dataset(FIXTURES / "spans" / "test.json"))
+    evaluate(model, "tiny", config=config, progress=True, batch_size=3)
+    assert model.progress == [False, False, True]
+    model.progress.clear()
+    evaluate(model, "tiny", config=config, progress=False)
+    assert model.progress == [False, False, False]
+
+
+def test_skip_malformed_through_a_run(tmp_path: Path) -> None:
+    (tmp_path / "tweets.conll").write_text("Ada\tB-PER\n\tO\nsang\tO\n\nBob\tB-PER\n")
+    config = tmp_path / "bench.yaml"
+    config.write_text("datasets:\n  tweets: {path: tweets.conll, domain: social}\n")
+    from uniner.data.io import read_dataset
+
+    gold = read_dataset(tmp_path / "tweets.conll", skip_malformed=True).dataset
+    with pytest.raises(DataFormatError, match="line 2"):
+        evaluate(Recorder(gold), "tweets", config=config, progress=False)
+    result = evaluate(Recorder(gold), "tweets", config=config, progress=False, skip_malformed=True)
+    assert result.skipped_lines() == {"tweets": 1}
+    assert result.datasets[0].f1("strict") == 1.0
+    assert result.summary()["skipped_lines"] == {"tweets": 1}
+    # or on the dataset itself, in the config file
+    config.write_text(
+        "datasets:\n  tweets: {path: tweets.conll, domain: social, skip_malformed: true}\n"
+    )
+    again = evaluate(Recorder(gold), "tweets", config=config, progress=False)
+    assert again.skipped_lines() == {"tweets": 1}
+
+
+@pytest.mark.data
+def test_universal_with_gold_answers_scores_every_dataset_one(shared_data: Path) -> None:
+    """Every registered dataset end to end on real data: a sample of each, answered from its
+    gold, scores 1.0; the report leads with the domains."""
+    from uniner.evaluation import get_benchmark
+    from uniner.evaluation.report import markdown_table
+
+    bench = get_benchmark("universal")
+    model = Recorder(*(spec.load(shared_data) for spec in bench.datasets))
+    result = evaluate(model, "universal", data_root=shared_data, sample=5, seed=0, progress=False)
+    assert not result.missing and len(result.datasets) == 13
+    for d in result.datasets:
+        assert (d.passages, d.f1("official")) == (5, pytest.approx(1.0, abs=1e-9)), d.name
+    assert len(result.domains()) == 9 and result.multi_domain
+    assert result.domain_average() == pytest.approx(1.0, abs=1e-9)
+    text = markdown_table(result)
+    assert text.index("### By domain") < text.index("### By dataset")
+    assert "| biomedical | anatem, bionlp11id, bionlp13cg, jnlpba, linnaeus |" in text

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 BAR_WIDTH = 40
+SHOW_SKIPPED = 5  # line numbers of skipped lines printed
 
 
 def register(subparsers: Any) -> None:
@@ -19,6 +20,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("file", help="the NER file")
     p.add_argument("--format", default=None, help="file format (default: guessed)")
     p.add_argument("--label-map", default=None, help="label map: bundled name or YAML/JSON file")
+    p.add_argument(
+        "--skip-malformed",
+        action="store_true",
+        help="leave out CoNLL lines without both a token and a tag (counted) instead of failing",
+    )
     p.add_argument("--top", type=int, default=10, help="how many frequent types to list")
     p.add_argument("--plot", default=None, metavar="PNG", help="save a type-frequency bar chart")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -26,12 +32,19 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from uniner.data import dataset_stats, load_dataset
+    from uniner.data import dataset_stats
+    from uniner.data.io import read_dataset
     from uniner.data.stats import plot_type_counts
 
     if args.top < 1:
         raise ValueError(f"--top must be at least 1, got {args.top}")
-    stats = dataset_stats(load_dataset(args.file, format=args.format, label_map=args.label_map))
+    read = read_dataset(
+        args.file,
+        format=args.format,
+        label_map=args.label_map,
+        skip_malformed=args.skip_malformed,
+    )
+    stats = dataset_stats(read.dataset, skipped_lines=len(read.skipped))
     if args.plot:
         plot_type_counts(stats, args.plot, top=max(args.top, 30))
     if args.json:
@@ -41,6 +54,12 @@ def run(args: argparse.Namespace) -> int:
         f"{stats.name}: {stats.records} records, {stats.mentions} mentions, {stats.types} types, "
         f"{stats.queries} (passage, type) queries, {stats.ungrounded} ungrounded mentions"
     )
+    if args.skip_malformed:
+        where = ", ".join(str(s.line) for s in read.skipped[:SHOW_SKIPPED])
+        more = ", ..." if len(read.skipped) > SHOW_SKIPPED else ""
+        word = "line" if len(read.skipped) == 1 else "lines"
+        lines = f" ({word} {where}{more})" if read.skipped else ""
+        print(f"  skipped {stats.skipped_lines} malformed lines{lines}")
     top = stats.top(args.top)
     most = max((count for _, count in top), default=0) or 1
     for name, count in top:

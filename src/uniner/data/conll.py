@@ -5,6 +5,10 @@ the line has a tab, else whitespace-separated; middle columns such as POS tags a
 Blank lines end a sentence, ``-DOCSTART-`` lines are skipped. Tags may be IOB1, IOB2, BIOES
 (also BILOU) or bare IO labels: one decoder reads them all. The sentence text is the tokens
 joined by single spaces, and offsets are computed on that text.
+
+A line without both a token and a tag (public Twitter test files hold tag-only lines) is an
+error naming the file and line; with ``skip_malformed=True`` it is left out and listed in the
+result's ``skipped``, so a caller can say how many lines it did not read.
 """
 
 from __future__ import annotations
@@ -22,22 +26,45 @@ OUTSIDE = "O"
 PREFIXES = {"B": "begin", "I": "inside", "E": "end", "L": "end", "S": "single", "U": "single"}
 
 
+@dataclass(frozen=True)
+class SkippedLine:
+    """A malformed line that ``skip_malformed`` left out: where it was and what it held."""
+
+    path: str
+    line: int
+    text: str
+
+
 @dataclass
 class _Sentence:
     tokens: list[str] = field(default_factory=list)
     tags: list[tuple[str, str | None, int]] = field(default_factory=list)  # (prefix, label, line)
 
 
-def read_conll(path: Path) -> tuple[list[AnnotatedText], list[str]]:
-    """Read a CoNLL/BIO file: ``(records, types in first-seen order)``."""
-    records = [_decode(sentence) for sentence in _sentences(path)]
+def read_conll(
+    path: Path, *, skip_malformed: bool = False
+) -> tuple[list[AnnotatedText], list[str], list[SkippedLine]]:
+    """Read a CoNLL/BIO file: ``(records, types in first-seen order, skipped lines)``.
+
+    Args:
+        path: the file.
+        skip_malformed: leave out (and list) lines without both a token and a tag instead of
+            raising. A bad tag (``X-PER``) is still an error: it is not a missing column.
+
+    Raises:
+        DataFormatError: a malformed line (names the file and line).
+    """
+    skipped: list[SkippedLine] = []
+    sentences = _sentences(path, skipped if skip_malformed else None)
+    records = [_decode(sentence) for sentence in sentences]
     types = unique(e.type for r in records for e in r.entities)
     for record in records:
         record.types = list(types)
-    return records, types
+    return records, types, skipped
 
 
-def _sentences(path: Path) -> Iterator[_Sentence]:
+def _sentences(path: Path, skipped: list[SkippedLine] | None) -> Iterator[_Sentence]:
+    """The file's sentences; a malformed line goes to ``skipped`` (None: it raises)."""
     sentence = _Sentence()
     for lineno, line in enumerate(read_text(path).splitlines(), start=1):
         if not line.strip() or line.split()[0] == "-DOCSTART-":
@@ -48,7 +75,15 @@ def _sentences(path: Path) -> Iterator[_Sentence]:
         columns = line.split("\t") if "\t" in line else line.split()
         columns = [c.strip() for c in columns]
         if len(columns) < 2 or not columns[0] or not columns[-1]:
-            raise DataFormatError(path, lineno, f"a token and a tag in columns, got {line!r}")
+            if skipped is None:
+                raise DataFormatError(
+                    path,
+                    lineno,
+                    f"a token and a tag in columns, got {line!r} "
+                    "(--skip-malformed / skip_malformed=True leaves such lines out)",
+                )
+            skipped.append(SkippedLine(str(path), lineno, line))
+            continue
         sentence.tokens.append(columns[0])
         sentence.tags.append((*_split_tag(path, lineno, columns[-1]), lineno))
     if sentence.tokens:

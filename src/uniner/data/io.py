@@ -9,14 +9,18 @@ conll       token ... tag columns, IOB1/IOB2/BIOES                 .conll .bio â
 jsonl       ``{"text", "entities": [{"start","end","type"}]}``     .jsonl
 pile-ner    Pile-NER instruction lines (read only)                 .jsonl
 =========== ====================================================== =============
+
+:func:`load_dataset` gives the dataset; :func:`read_dataset` also says which malformed lines
+``skip_malformed`` left out (CoNLL files only: the other formats have no line to skip).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from uniner.data.conll import read_conll, write_conll
+from uniner.data.conll import SkippedLine, read_conll, write_conll
 from uniner.data.conversations import read_conversations, write_conversations
 from uniner.data.labels import LabelMapSource, apply_label_map, effective_label_map
 from uniner.data.pile_ner import read_pile_ner
@@ -31,21 +35,36 @@ TAGGED_FORMATS = ("spans", "conll", "jsonl")
 SPLITS = ("train", "dev", "valid", "validation", "test")
 CONLL_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes", ".tsv", ".txt")
 
-Reader = Callable[[Path], tuple[list[AnnotatedText], list[str]]]
+# A reader: (file, skip_malformed) -> (records, types in first-seen order, skipped lines).
+Reader = Callable[[Path, bool], tuple[list[AnnotatedText], list[str], list[SkippedLine]]]
+
+
+def _whole_file(
+    read: Callable[[Path], tuple[list[AnnotatedText], list[str]]],
+) -> Reader:
+    """A reader of a format without lines to skip (JSON documents and records)."""
+    return lambda path, _skip_malformed: (*read(path), [])
 
 
 def _read_uniner(path: Path) -> tuple[list[AnnotatedText], list[str]]:
-    records = read_conversations(path)
-    return records, []
+    return read_conversations(path), []
 
 
 READERS: dict[str, Reader] = {
-    "uniner": _read_uniner,
-    "spans": read_spans,
-    "conll": read_conll,
-    "jsonl": read_jsonl_spans,
-    "pile-ner": read_pile_ner,
+    "uniner": _whole_file(_read_uniner),
+    "spans": _whole_file(read_spans),
+    "conll": lambda path, skip_malformed: read_conll(path, skip_malformed=skip_malformed),
+    "jsonl": _whole_file(read_jsonl_spans),
+    "pile-ner": _whole_file(read_pile_ner),
 }
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A dataset as read, and the malformed lines that ``skip_malformed`` left out."""
+
+    dataset: Dataset
+    skipped: tuple[SkippedLine, ...] = ()
 
 
 def load_dataset(
@@ -56,6 +75,7 @@ def load_dataset(
     label_map: LabelMapSource = None,
     domain: str | None = None,
     split: str | None = None,
+    skip_malformed: bool = False,
 ) -> Dataset:
     """Read an NER file into a :class:`Dataset`.
 
@@ -68,6 +88,8 @@ def load_dataset(
             drop ``else``/``misc`` unless the map says otherwise.
         domain: the dataset's domain (default ``general``).
         split: the split (default from the file name, else ``test``).
+        skip_malformed: leave out CoNLL lines without both a token and a tag instead of
+            raising (:func:`read_dataset` says which); no effect on the other formats.
 
     Raises:
         DataFormatError: the file is not in the format (names the file, line and expectation).
@@ -77,11 +99,39 @@ def load_dataset(
     >>> len(gold), gold.types[:2]
     (3, ['person', 'organization'])
     """
+    return read_dataset(
+        path,
+        format=format,
+        name=name,
+        label_map=label_map,
+        domain=domain,
+        split=split,
+        skip_malformed=skip_malformed,
+    ).dataset
+
+
+def read_dataset(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    name: str | None = None,
+    label_map: LabelMapSource = None,
+    domain: str | None = None,
+    split: str | None = None,
+    skip_malformed: bool = False,
+) -> ReadResult:
+    """:func:`load_dataset`, also returning the lines ``skip_malformed`` left out.
+
+    >>> from uniner.paths import resources
+    >>> read = read_dataset(resources() / "examples" / "gold.json", skip_malformed=True)
+    >>> len(read.dataset), read.skipped
+    (3, ())
+    """
     path = Path(path)
     fmt = format or guess_format(path)
     if fmt not in READERS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    records, types = READERS[fmt](path)
+    records, types, skipped = READERS[fmt](path, skip_malformed)
     name = name or default_name(path)
     mapping = effective_label_map(name, label_map, with_default=fmt in TAGGED_FORMATS)
     if mapping:
@@ -90,7 +140,8 @@ def load_dataset(
     for record in records:
         record.dataset = record.dataset or name
     split = split or (path.stem.lower() if path.stem.lower() in SPLITS else "test")
-    return Dataset(name, records, types, domain or "general", split)
+    dataset = Dataset(name, records, types, domain or "general", split)
+    return ReadResult(dataset, tuple(skipped))
 
 
 def default_name(path: Path) -> str:

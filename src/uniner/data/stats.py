@@ -13,7 +13,8 @@ from uniner.types import Dataset
 @dataclass(frozen=True)
 class DatasetStats:
     """Counts for one dataset; ``type_counts`` maps each type to its mention count, most
-    frequent first (types asked but never mentioned count 0)."""
+    frequent first (types asked but never mentioned count 0); ``skipped_lines`` counts the
+    malformed lines that reading it with ``skip_malformed`` left out."""
 
     name: str
     records: int
@@ -22,6 +23,7 @@ class DatasetStats:
     queries: int
     ungrounded: int
     type_counts: dict[str, int]
+    skipped_lines: int = 0
 
     def top(self, n: int = 10) -> list[tuple[str, int]]:
         """The ``n`` most frequent types with their counts."""
@@ -32,8 +34,10 @@ class DatasetStats:
         return {**asdict(self), "top_types": [list(pair) for pair in self.top(top)]}
 
 
-def dataset_stats(dataset: Dataset) -> DatasetStats:
+def dataset_stats(dataset: Dataset, *, skipped_lines: int = 0) -> DatasetStats:
     """Count records, mentions, distinct types, (passage, type) queries and ungrounded mentions.
+
+    ``skipped_lines`` is what reading the file left out (``len(read_dataset(...).skipped)``).
 
     >>> from uniner.types import AnnotatedText, Entity
     >>> text = "Ada met Bob."
@@ -57,6 +61,7 @@ def dataset_stats(dataset: Dataset) -> DatasetStats:
         queries=sum(len(r.types) for r in dataset.records),
         ungrounded=ungrounded,
         type_counts=ordered,
+        skipped_lines=skipped_lines,
     )
 
 

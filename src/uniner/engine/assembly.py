@@ -57,6 +57,7 @@ def assemble(
         entities.extend(found)
         ungrounded.extend(missed)
     entities = merge(entities)
+    entities, below = _above_threshold(entities, opts.threshold)
     if not opts.all_occurrences:
         entities = _first_per_string(entities)
     if opts.flat:
@@ -65,6 +66,7 @@ def assemble(
         "windows": [[j.window.start, j.window.end] for j in jobs],
         "ungrounded": len(ungrounded),
         "truncated": sum(not a.finished for j in jobs for a in j.answers),
+        "below_threshold": below,
     }
     if opts.keep_ungrounded:
         meta["ungrounded_mentions"] = ungrounded
@@ -72,6 +74,13 @@ def assemble(
         meta["window_answers"] = [{a.type: a.text for a in j.answers} for j in jobs]
     answers = {a.type: a.text for a in jobs[0].answers} if jobs else {t: "" for t in types}
     return Prediction(source, entities, answers, meta)
+
+
+def _above_threshold(entities: list[Entity], threshold: float) -> tuple[list[Entity], int]:
+    """The mentions scored at least ``threshold`` (an unscored one is kept), and how many
+    were dropped."""
+    kept = [e for e in entities if e.score is None or e.score >= threshold]
+    return kept, len(entities) - len(kept)
 
 
 def _first_per_string(entities: list[Entity]) -> list[Entity]:

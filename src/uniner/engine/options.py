@@ -9,6 +9,22 @@ Decoder = Literal["shared", "naive"]
 
 # The options a client of the server or the spaCy component may set per request (booleans).
 REQUEST_OPTIONS: tuple[str, ...] = ("keep_ungrounded", "flat", "constrained")
+# ... and the numbers among them: name -> (least, greatest) value.
+REQUEST_NUMBERS: dict[str, tuple[float, float]] = {"threshold": (0.0, 1.0)}
+
+
+def check_threshold(value: object) -> float:
+    """``value`` as a score threshold: a number in [0, 1] (not a bool, not NaN).
+
+    >>> check_threshold(0.5)
+    0.5
+
+    Raises:
+        ValueError: anything else, with the value shown.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError(f"threshold must be a number in [0, 1], got {value!r}")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -30,6 +46,10 @@ class ExtractOptions:
             call per type query, never cut by ``stop_repeats``).
         stop_repeats: end an answer list at its first item that repeats an earlier one
             (a looping student), closing the list after the last new item.
+        threshold: drop mentions whose score is below it (counted in
+            ``Prediction.meta["below_threshold"]``); the score is exp of the mean
+            log-probability of the tokens that wrote the mention
+            (:mod:`uniner.engine.confidence`). 0 keeps every mention.
     """
 
     max_new_tokens: int = 64
@@ -41,6 +61,7 @@ class ExtractOptions:
     window_overlap: int = 64
     decoder: Decoder = "shared"
     stop_repeats: bool = True
+    threshold: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1:
@@ -53,3 +74,4 @@ class ExtractOptions:
             )
         if self.decoder not in ("shared", "naive"):
             raise ValueError(f"decoder must be 'shared' or 'naive', got {self.decoder!r}")
+        check_threshold(self.threshold)

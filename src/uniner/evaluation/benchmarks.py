@@ -1,14 +1,17 @@
 """The registry of named benchmarks: which datasets, where, in which format and domain.
 
 The bundled registry (``resources/benchmarks/benchmarks.yaml``) defines ``zero-shot``, the
-paper's seven sets. Users add datasets and benchmarks with a YAML or JSON file of the same
-shape, merged over the bundled one::
+paper's seven sets, and ``universal``, every test set we hold. Users add datasets and
+benchmarks with a YAML or JSON file of the same shape, merged over the bundled one::
 
     datasets:
-      my-bio: {path: /data/bio/test.conll, format: conll, domain: biomedicine,
-               label_map: {Chemical: chemical, Disease: disease}}
+      my-bio: {path: bio/test.conll, format: conll, domain: biomedical,
+               label_map: {Chemical: chemical, Disease: disease}, skip_malformed: true}
     benchmarks:
       my-suite: {datasets: [my-bio, crossner_ai]}
+
+A relative ``path`` (or label-map file) starts at the folder of the file that names it; the
+bundled entries' paths start at the data root (``uniner.paths.data_root()``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from typing import Any
 
 import yaml
 
-from uniner.data.io import FORMATS, load_dataset
+from uniner.data.io import FORMATS, ReadResult, read_dataset
+from uniner.data.labels import bundled_label_maps
 from uniner.errors import DatasetNotFoundError
 from uniner.paths import data_root as default_data_root
 from uniner.paths import resources
@@ -34,11 +38,15 @@ class DatasetSpec:
 
     Args:
         name: the dataset's name (also the key for its bundled label map).
-        path: the file, absolute or relative to the data root.
+        path: the file: absolute, or relative to the folder of ``config_file``, or (bundled
+            entries) to the data root.
         format: one of ``uniner.data.FORMATS``; guessed when None.
         domain: the domain the paper's per-domain averages group by.
         label_map: label -> type overrides (or a bundled map's name / a file).
         split: the split name recorded on the dataset.
+        skip_malformed: leave out (and count) CoNLL lines without both a token and a tag.
+        config_file: the user config that defined the dataset (set by the registry, not
+            written in the file); None for the bundled registry.
     """
 
     name: str
@@ -47,6 +55,8 @@ class DatasetSpec:
     domain: str = "general"
     label_map: dict[str, str | None] | str | None = None
     split: str = "test"
+    skip_malformed: bool = False
+    config_file: str | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
@@ -59,23 +69,55 @@ class DatasetSpec:
             )
 
     def resolve(self, root: str | Path | None = None) -> Path:
-        """The file's location under ``root`` (default: the configured data root)."""
+        """The file's location: as given when absolute, else under the folder of the config
+        file that defined it, else under ``root`` (default: the configured data root)."""
         path = Path(self.path).expanduser()
-        return path if path.is_absolute() else Path(root or default_data_root()) / path
+        return path if path.is_absolute() else self.base(root) / path
+
+    def base(self, root: str | Path | None = None) -> Path:
+        """The folder a relative ``path`` starts at."""
+        if self.config_file is not None:
+            return Path(self.config_file).parent
+        return Path(root or default_data_root())
 
     def load(self, root: str | Path | None = None) -> Dataset:
         """Read the dataset; a missing file raises DatasetNotFoundError naming it."""
+        return self.read(root).dataset
+
+    def read(self, root: str | Path | None = None, *, skip_malformed: bool = False) -> ReadResult:
+        """Read the dataset and say which malformed lines were left out (``skip_malformed``
+        here or on the spec).
+
+        Raises:
+            DatasetNotFoundError: no file at the resolved path; the message says which base a
+                relative path started from.
+        """
         path = self.resolve(root)
         if not path.is_file():
-            raise DatasetNotFoundError(f"dataset {self.name!r} not found at {path}")
-        return load_dataset(
+            raise DatasetNotFoundError(
+                f"dataset {self.name!r} not found at {path}{self._why(root)}"
+            )
+        return read_dataset(
             path,
             format=self.format,
             name=self.name,
             label_map=self.label_map,
             domain=self.domain,
             split=self.split,
+            skip_malformed=skip_malformed or self.skip_malformed,
         )
+
+    def _why(self, root: str | Path | None) -> str:
+        """Where a relative path was looked for, for the not-found message."""
+        if Path(self.path).expanduser().is_absolute():
+            return ""
+        if self.config_file is not None:
+            return (
+                f" (relative path {self.path!r} taken from the folder of {self.config_file}, "
+                "the config file that defines it)"
+            )
+        how = "given as data_root / --data-root" if root else "set $UNINER_DATA or --data-root"
+        return f" (relative path {self.path!r} taken from the data root {self.base(root)}; {how})"
 
 
 @dataclass(frozen=True)
@@ -99,16 +141,28 @@ class Registry:
     benchmarks: dict[str, list[str]] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
 
-    def update(self, config: dict[str, Any], source: str) -> None:
-        """Add (or replace) the datasets and benchmarks of one parsed config."""
+    def update(
+        self, config: dict[str, Any], source: str, *, config_file: Path | None = None
+    ) -> None:
+        """Add (or replace) the datasets and benchmarks of one parsed config.
+
+        ``config_file``: the user file it came from; its datasets' relative paths (and
+        label-map files) start at its folder. None: the bundled registry (the data root).
+        """
         unknown = set(config) - {"datasets", "benchmarks"}
         if unknown:
             raise ValueError(f"{source}: unknown keys {sorted(unknown)}; use datasets/benchmarks")
         for name, spec in (config.get("datasets") or {}).items():
             if not isinstance(spec, dict):
                 raise ValueError(f"{source}: dataset {name!r} must be a mapping with a 'path'")
+            if "config_file" in spec:
+                raise ValueError(f"{source}: dataset {name!r}: unknown key 'config_file'")
+            fields = dict(spec)
+            if config_file is not None:
+                fields["config_file"] = str(config_file)
+                fields["label_map"] = _label_map_beside(fields.get("label_map"), config_file)
             try:
-                self.datasets[name] = DatasetSpec(name=name, **spec)
+                self.datasets[name] = DatasetSpec(name=name, **fields)
             except TypeError as err:  # an unknown key in the spec
                 raise ValueError(f"{source}: dataset {name!r}: {err}") from err
         for name, bench in (config.get("benchmarks") or {}).items():
@@ -147,8 +201,16 @@ def load_registry(*configs: str | Path) -> Registry:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))  # YAML reads JSON too
         if not isinstance(data, dict):
             raise ValueError(f"{path}: a mapping with 'datasets' and/or 'benchmarks'")
-        registry.update(data, str(path))
+        registry.update(data, str(path), config_file=path.absolute())
     return registry
+
+
+def _label_map_beside(label_map: Any, config_file: Path) -> Any:
+    """A label-map file named relative to a config file, as a path from its folder."""
+    if not isinstance(label_map, str) or label_map in bundled_label_maps():
+        return label_map
+    path = Path(label_map).expanduser()
+    return label_map if path.is_absolute() else str(config_file.parent / path)
 
 
 def get_benchmark(name: str, *, config: str | Path | None = None) -> Benchmark:

@@ -8,6 +8,7 @@ A directory of prediction files can be scored the same way (:func:`evaluate_pred
 
 from __future__ import annotations
 
+import random
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -29,18 +30,22 @@ PredictFn = Callable[[DatasetSpec, Dataset], Dataset]
 def run_benchmark(
     bench: Benchmark, predict: PredictFn, config: EvalConfig, *, progress: bool = True
 ) -> BenchmarkResult:
-    """Load each dataset, get its predictions from ``predict``, and score them."""
+    """Load each dataset, keep the passages ``config`` selects, get their predictions from
+    ``predict``, and score them. One bar counts the datasets."""
     from tqdm.auto import tqdm
 
     result = BenchmarkResult(bench.name, config)
-    for spec in tqdm(bench.datasets, desc=bench.name, unit="dataset", disable=not progress):
+    bar = tqdm(bench.datasets, desc=bench.name, unit="dataset", disable=not progress)
+    for spec in bar:
+        bar.set_postfix_str(spec.name)
         try:
-            gold = spec.load(config.data_root)
+            read = spec.read(config.data_root, skip_malformed=config.skip_malformed)
         except DatasetNotFoundError as err:
             result.missing[spec.name] = str(err)
             continue
-        if config.limit is not None:
-            gold.records = gold.records[: config.limit]
+        gold = read.dataset
+        available = len(gold.records)
+        gold.records = select_passages(gold, config)
         started = time.perf_counter()
         try:
             predicted = predict(spec, gold)
@@ -51,9 +56,37 @@ def run_benchmark(
         queries = sum(len(r.types) for r in gold.records)
         seconds = time.perf_counter() - started
         result.datasets.append(
-            DatasetResult(spec.name, spec.domain, len(gold.records), queries, seconds, scores)
+            DatasetResult(
+                spec.name,
+                spec.domain,
+                len(gold.records),
+                queries,
+                seconds,
+                scores,
+                available=available,
+                skipped_lines=len(read.skipped),
+            )
         )
     return result
+
+
+def select_passages(gold: Dataset, config: EvalConfig) -> list[AnnotatedText]:
+    """The records ``config`` scores: all, the first ``limit``, or a seeded random ``sample``
+    kept in file order. The sample's seed is the run's seed with the dataset's name, so each
+    dataset gets its own draw, the same on every machine and Python version.
+
+    >>> from uniner.types import AnnotatedText, Dataset
+    >>> gold = Dataset("d", [AnnotatedText(str(i)) for i in range(10)])
+    >>> [r.text for r in select_passages(gold, EvalConfig(sample=3, seed=1))]
+    ['1', '7', '9']
+    """
+    records = gold.records
+    if config.sample is not None and config.sample < len(records):
+        draw = random.Random(f"{config.seed}:{gold.name}")
+        return [records[i] for i in sorted(draw.sample(range(len(records)), config.sample))]
+    if config.limit is not None:
+        return records[: config.limit]
+    return list(records)
 
 
 def model_predictions(
@@ -65,17 +98,26 @@ def model_predictions(
     Passages asking the same *set* of types share one ``predict`` call, so they are batched
     together: a query's answer does not depend on the order the types are asked in (each type
     is its own question), and the official files list each passage's types in its own order.
+
+    With ``progress``, a dataset shows one bar: the engine's, when one call asks every passage
+    (as in every bundled dataset), else one over the passages of all its calls.
     """
+    from tqdm.auto import tqdm
+
     # type set -> (its types in the order its first passage lists them, record indices)
     groups: dict[frozenset[str], tuple[tuple[str, ...], list[int]]] = {}
     for i, record in enumerate(gold.records):
         group = groups.setdefault(frozenset(record.types), (tuple(record.types), []))
         group[1].append(i)
+    ours = progress and len(groups) > 1  # else the one predict call draws the bar
+    bar = tqdm(
+        total=len(gold.records), desc=gold.name, unit="passage", leave=False, disable=not ours
+    )
     records: list[AnnotatedText | None] = [None] * len(gold.records)
     for types, indices in groups.values():
         texts = [gold.records[i].text for i in indices]
         outputs = model.predict(
-            texts, list(types), dataset=None, batch_size=batch_size, progress=progress
+            texts, list(types), dataset=None, batch_size=batch_size, progress=progress and not ours
         )
         if len(outputs) != len(texts):
             raise ValueError(
@@ -83,6 +125,8 @@ def model_predictions(
             )
         for i, output in zip(indices, outputs, strict=True):
             records[i] = _as_record(gold.records[i], output, tuple(gold.records[i].types))
+        bar.update(len(texts))
+    bar.close()
     return Dataset(gold.name, [r for r in records if r is not None], list(gold.types), gold.domain)
 
 
@@ -114,8 +158,9 @@ def evaluate(
     Args:
         model: anything with the engine's ``predict`` (e.g. ``NERModel.from_pretrained()``).
         benchmark: an :class:`EvalConfig`, or a registered benchmark or dataset name
-            (``zero-shot`` is the paper's 7 sets) with its fields as keyword arguments
-            (``limit``, ``out_dir``, ``data_root``, ``batch_size``, ``metrics``, ``config``).
+            (``zero-shot`` is the paper's 7 sets, ``universal`` every test set we hold) with its
+            fields as keyword arguments (``limit``, ``sample``, ``seed``, ``out_dir``,
+            ``data_root``, ``batch_size``, ``metrics``, ``config``, ``skip_malformed``).
         progress: show progress bars.
 
     Returns:
@@ -169,8 +214,14 @@ def evaluate_predictions(
         files = sorted(p for p in folder.glob(f"{spec.name}.*") if p.is_file())
         if not files:
             raise DatasetNotFoundError(f"no predictions for {spec.name!r} in {folder}")
-        predicted = load_dataset(files[0], name=spec.name, label_map=spec.label_map)
-        if run.limit is not None:  # keep only the passages being scored, as often as gold has
+        predicted = load_dataset(
+            files[0],
+            name=spec.name,
+            label_map=spec.label_map,
+            skip_malformed=run.skip_malformed or spec.skip_malformed,
+        )
+        if run.limit is not None or run.sample is not None:
+            # keep only the passages being scored, as often as gold has them
             wanted = Counter(r.text for r in gold.records)
             kept = []
             for record in predicted.records:

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from uniner.engine.options import REQUEST_OPTIONS
+from uniner.engine.options import REQUEST_OPTIONS, check_threshold
 from uniner.errors import MissingDependencyError
 from uniner.types import Entity, Predictor, clean_types
 
@@ -55,6 +55,8 @@ class UninerComponentConfig:
             overlap the entities already there.
         batch_size: texts per model call in ``nlp.pipe``.
         dataset: dataset name for a supervised model's ``Dataset:`` prefix.
+        threshold: drop mentions whose score is below it (0..1; None: the model's default,
+            which keeps every mention). The same as ``options={"threshold": ...}``.
         options: engine options, any :class:`~uniner.engine.ExtractOptions` field (e.g.
             ``flat``, ``constrained``, ``max_new_tokens``).
     """
@@ -65,6 +67,7 @@ class UninerComponentConfig:
     overwrite_ents: bool = True
     batch_size: int = 8
     dataset: str | None = None
+    threshold: float | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -81,6 +84,18 @@ class UninerComponentConfig:
         unknown = sorted(set(self.options) - set(known))
         if unknown:
             raise ValueError(f"unknown engine options {unknown}; known: {known}")
+        self._merge_threshold()
+
+    def _merge_threshold(self) -> None:
+        """Check the threshold (the key or the option) and keep it among the options."""
+        given = self.options.get("threshold")
+        if self.threshold is not None and given is not None and given != self.threshold:
+            raise ValueError(
+                f"threshold={self.threshold!r} and options.threshold={given!r} disagree; give one"
+            )
+        chosen = self.threshold if self.threshold is not None else given
+        if chosen is not None:
+            self.threshold = self.options["threshold"] = check_threshold(chosen)
 
 
 def engine_option_names() -> list[str]:
@@ -188,6 +203,7 @@ def load_model(name: str | None, adapter: str | None = None, device: str | None 
         "overwrite_ents": True,
         "batch_size": 8,
         "dataset": None,
+        "threshold": None,
         "options": {},
     },
 )
@@ -203,6 +219,7 @@ def make_uniner_component(
     overwrite_ents: bool,
     batch_size: int,
     dataset: str | None,
+    threshold: float | None,
     options: dict[str, Any],
 ) -> UninerComponent:
     """spaCy's factory for the ``uniner`` pipe (the arguments are the config's keys)."""
@@ -213,6 +230,7 @@ def make_uniner_component(
         overwrite_ents=overwrite_ents,
         batch_size=batch_size,
         dataset=dataset,
+        threshold=threshold,
         options=dict(options),
     )
     return UninerComponent(load_model(model, adapter, device), config, name=name)

@@ -30,7 +30,8 @@ class DistillConfig:
         annotations: existing annotation files to use instead of running the teacher.
         build: :class:`uniner.instruct.BuildConfig` fields.
         train: :class:`uniner.train.TrainConfig` fields; ``model`` is required.
-        evaluate: ``benchmark`` (default ``zero-shot``), ``limit``, ``batch_size``.
+        evaluate: ``benchmark`` (default ``zero-shot``), ``limit``, ``batch_size``, any other
+            :class:`EvalConfig` field, and ``progress`` (bars on or off).
         stages: the stages to run, in order (default all four).
 
     >>> DistillConfig.from_yaml("configs/distill.yaml")  # doctest: +SKIP
@@ -97,6 +98,7 @@ class DistillConfig:
         from uniner.evaluation import EvalConfig
 
         options = {"benchmark": "zero-shot", **self.evaluate}
+        options.pop("progress", None)  # how the run looks, not what it measures
         return EvalConfig(**options, out_dir=str(self.folder("eval")))
 
     def folder(self, stage: str) -> Path:

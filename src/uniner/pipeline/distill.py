@@ -86,7 +86,8 @@ def _evaluate(config: DistillConfig, student: Path, ran: list[str]) -> dict[str,
     from uniner.engine import NERModel
     from uniner.evaluation import evaluate
 
-    evaluate(NERModel.from_pretrained(str(student)), stage)
+    progress = bool(config.evaluate.get("progress", True))
+    evaluate(NERModel.from_pretrained(str(student)), stage, progress=progress)
     ran.append("evaluate")
     scored: dict[str, Any] = json.loads(results.read_text(encoding="utf-8"))
     return scored

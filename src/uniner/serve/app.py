@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from uniner import __version__
-from uniner.engine.options import REQUEST_OPTIONS
+from uniner.engine.options import REQUEST_NUMBERS, REQUEST_OPTIONS
 from uniner.prompts import TEMPLATE_VERSION
 from uniner.serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
 from uniner.serve.config import ServeConfig
@@ -59,8 +59,9 @@ def model_runner(model: Predictor) -> Callable[[BatchKey, list[str]], list[Found
 
     def run_batch(key: BatchKey, texts: list[str]) -> list[Found]:
         types, dataset, options = key
+        chosen: dict[str, Any] = dict(options)
         predictions = model.predict(
-            texts, list(types), dataset=dataset, batch_size=len(texts), **dict(options)
+            texts, list(types), dataset=dataset, batch_size=len(texts), **chosen
         )
         return [Found.of(p) for p in predictions]
 
@@ -145,6 +146,7 @@ def _add_routes(
             **model.info(),
             "template_version": TEMPLATE_VERSION,
             "options": list(REQUEST_OPTIONS),
+            "number_options": {k: list(bounds) for k, bounds in REQUEST_NUMBERS.items()},
             "limits": config.limits(),
             "batching": config.batching(),
         }

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from uniner.engine.options import REQUEST_OPTIONS
+from uniner.engine.options import REQUEST_NUMBERS, REQUEST_OPTIONS
 from uniner.serve.config import ServeConfig
 from uniner.types import Entity, clean_types
 
@@ -39,6 +39,14 @@ class ExtractRequest(BaseModel):
     flat: bool | None = Field(default=None, description="Resolve overlapping mentions.")
     constrained: bool | None = Field(
         default=None, description="Constrain decoding to substrings of the text."
+    )
+    threshold: float | None = Field(
+        default=None,
+        ge=REQUEST_NUMBERS["threshold"][0],
+        le=REQUEST_NUMBERS["threshold"][1],
+        allow_inf_nan=False,
+        description="Drop mentions scored below this (0..1); the score is exp of the mean "
+        "log-probability of the tokens that wrote the mention.",
     )
 
     @model_validator(mode="after")
@@ -81,8 +89,10 @@ class ExtractBatchResult(BaseModel):
     results: list[ExtractResult]
 
 
+# An option a request set: its name and value (a flag, or the threshold).
+OptionValue = tuple[str, bool | float]
 # (types, dataset, options): texts asked with equal keys can share one model call.
-BatchKey = tuple[tuple[str, ...], str | None, tuple[tuple[str, bool], ...]]
+BatchKey = tuple[tuple[str, ...], str | None, tuple[OptionValue, ...]]
 
 
 class RequestLimitError(ValueError):
@@ -100,7 +110,7 @@ class CheckedRequest:
     texts: list[str]
     types: tuple[str, ...]
     dataset: str | None
-    options: tuple[tuple[str, bool], ...]  # only the options the client set, sorted
+    options: tuple[OptionValue, ...]  # only the options the client set, sorted
 
     @property
     def key(self) -> BatchKey:
@@ -123,7 +133,7 @@ def check_request(request: ExtractRequest, config: ServeConfig) -> CheckedReques
     options = tuple(
         sorted(
             (name, value)
-            for name in REQUEST_OPTIONS
+            for name in (*REQUEST_OPTIONS, *REQUEST_NUMBERS)
             if (value := getattr(request, name)) is not None
         )
     )
