@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from uniner.checkpoints import ModelCard
+from uniner.checkpoints.readme import TRAIN_CONFIG, write_readme
 from uniner.instruct.io import read_conversations
 from uniner.prompts import TEMPLATE_VERSION, Style, default_style
 from uniner.train.collate import PackingCollator, PaddingCollator
@@ -37,6 +38,7 @@ def train(config: TrainConfig) -> Path:
 
     The output loads with ``NERModel.from_pretrained(out)``: merged weights, or a LoRA adapter
     (``adapter_config.json``) over ``uniner.json["base_model"]``. Beside it: ``uniner.json``,
+    ``README.md`` (the Hugging Face model card, :mod:`uniner.checkpoints.readme`),
     ``train_config.json``, ``train_log.jsonl``, ``loss.png`` and ``checkpoints/``.
 
     >>> train(TrainConfig("HuggingFaceTB/SmolLM2-135M-Instruct", "data/train.jsonl",
@@ -55,9 +57,10 @@ def train(config: TrainConfig) -> Path:
     _log_setup(config, model)
     trainer = _trainer(config, model, tokenizer, style, train_set, dev_set, dev_qs)
     trainer.train(resume_from_checkpoint=_last_checkpoint(config))
-    _save(trainer, config, tokenizer, style, base_model_name(config, name))
     if dev_qs and trainer.is_world_process_zero():
+        # Before saving, so that the model card's evaluation has the final score.
         trainer.log(dev_score(trainer.model, tokenizer, dev_qs, style))
+    _save(trainer, config, tokenizer, style, base_model_name(config, name))
     plot_loss(out / LOG_NAME, out / PLOT_NAME)
     return out
 
@@ -240,4 +243,5 @@ def _save(trainer: Any, config: TrainConfig, tokenizer: Any, style: Style, base:
         style=style, template_version=TEMPLATE_VERSION, base_model=base, adapter=adapter
     ).save(out)
     settings = {**config.to_dict(), "resolved_dtype": str(resolve_dtype(config)).split(".")[-1]}
-    (out / "train_config.json").write_text(json.dumps(settings, indent=2) + "\n")
+    (out / TRAIN_CONFIG).write_text(json.dumps(settings, indent=2) + "\n")
+    write_readme(out)  # the Hugging Face card, from the files just written and the log
