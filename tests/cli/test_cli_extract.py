@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from uniner.cli import main
+from uniner.engine import NERModel
+from uniner.engine.results import Answer
 from uniner.errors import DataFormatError
 from uniner.extract.files import entity_dict, read_texts
+from uniner.prompts import Style
 from uniner.types import Entity
 
 
@@ -100,3 +106,175 @@ def test_extract_file_to_jsonl(tiny_model_dir: Path, tmp_path: Path) -> None:
 def test_extract_needs_text_or_input(capsys: pytest.CaptureFixture) -> None:
     assert main(["extract", "-t", "person"]) == 2
     assert "give either TEXT or --input FILE" in capsys.readouterr().err
+
+
+def corpus_args(model: Path, source: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        "extract",
+        "--model",
+        str(model),
+        "-t",
+        "person",
+        "--max-new-tokens",
+        "4",
+        "--input",
+        str(source),
+        "--output",
+        str(out),
+        "--no-progress",
+        *extra,
+    ]
+
+
+def test_extract_corpus_to_a_folder_then_resume(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    source = tmp_path / "in.jsonl"
+    lines = [json.dumps({"text": f"Ada went to Paris {i}.", "key": i}) for i in range(5)]
+    source.write_text("\n".join([*lines, '{"text": ""}']) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = corpus_args(
+        tiny_model_dir, source, out, "--id-field", "key", "--documents-per-file", "3"
+    )
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "6 documents: 5 rows, 0 mentions, 1 bad (1 empty;" in err  # empty before no id
+    assert f"manifest: {out / 'manifest.json'}" in err
+    rows = [
+        json.loads(line)
+        for name in ("part-00000.jsonl", "part-00001.jsonl")
+        for line in (out / name).read_text(encoding="utf-8").splitlines()
+    ]
+    assert [(r["id"], r["position"], r["text"]) for r in rows] == [
+        (str(i), str(i + 1), f"Ada went to Paris {i}.") for i in range(5)
+    ]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["job"]["model"]["name"] == str(tiny_model_dir)
+    assert manifest["job"]["options"]["max_new_tokens"] == 4
+
+    assert main(args) == 0  # finished: nothing to do
+    assert "this run: 0 documents (6 were already written)" in capsys.readouterr().err
+
+    assert main([*args, "-t", "city"]) == 2
+    err = capsys.readouterr().err
+    assert "was written by another job (types: ['person', 'city'] now, ['person'] there)" in err
+
+
+def test_extract_corpus_shards_to_parquet(tiny_model_dir: Path, tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    source = tmp_path / "in.txt"
+    source.write_text("".join(f"Line {i} about Ada.\n" for i in range(8)), encoding="utf-8")
+    out = tmp_path / "out"
+    for shard in ("0/2", "1/2"):
+        args = corpus_args(tiny_model_dir, source, out, "--format", "parquet", "--shard", shard)
+        assert main([*args, "--no-text"]) == 0
+    rows = [
+        row
+        for i in range(2)
+        for row in pq.read_table(out / f"shard-{i}-of-2.part-00000.parquet").to_pylist()
+    ]
+    assert sorted(int(r["position"]) for r in rows) == list(range(1, 9))
+    assert set(rows[0]) == {"id", "source", "position", "entities"}
+
+
+def test_corpus_options_need_an_output_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "Ada."}\n', encoding="utf-8")
+    base = ["extract", "-t", "person", "--input", str(source)]
+    assert main([*base, "--output", str(tmp_path / "o.jsonl"), "--shard", "0/2"]) == 2
+    assert "need --output DIR" in capsys.readouterr().err
+    assert main([*base, str(source), "--output", str(tmp_path / "o.jsonl")]) == 2
+    assert "several inputs or a folder need --output DIR" in capsys.readouterr().err
+    assert main([*base, "--output", str(tmp_path / "dir"), "--shard", "2/2"]) == 2
+    assert "--shard must be I/N with 0 <= I < N (e.g. 0/4), got '2/2'" in capsys.readouterr().err
+
+
+# '["Ada", "Bob"]' in five tokens; the score of a mention is exp of the mean log-probability of
+# the three tokens that write it: Ada 0.9^(1/3) = 0.965, Bob 0.2^(1/3) = 0.585.
+PIECES = ['["', "Ada", '", "', "Bob", '"]']
+LOGPROBS = [0.0, math.log(0.9), 0.0, math.log(0.2), 0.0]
+
+
+class SureOfAda:
+    """A backend that answers every person query with Ada (sure) and Bob (unsure)."""
+
+    model = None
+    style: Style = "chat"
+    name = "sure-of-ada"
+    adapter: str | None = None
+    max_length = 2048
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+
+    def info(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    def answer(self, passages: Sequence[str], types: Sequence[str], *a: Any, **k: Any) -> Any:
+        ends = [sum(map(len, PIECES[: i + 1])) for i in range(len(PIECES))]
+        person = Answer("person", "".join(PIECES), ends, LOGPROBS, finished=True)
+        return [[person for _ in types] for _ in passages]
+
+
+@pytest.fixture
+def sure_of_ada(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``uniner extract`` loads the real engine over :class:`SureOfAda`."""
+    from transformers import AutoTokenizer
+
+    model = NERModel(SureOfAda(AutoTokenizer.from_pretrained(tiny_model_dir)))
+    monkeypatch.setattr(NERModel, "from_pretrained", classmethod(lambda cls, *a, **k: model))
+
+
+def test_threshold_drops_and_counts_mentions_in_memory(
+    sure_of_ada: None, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    base = ["extract", "-t", "person", "--no-progress"]
+    assert main([*base, "Ada met Bob."]) == 0
+    out, err = capsys.readouterr()
+    assert [e["text"] for e in json.loads(out)["entities"]] == ["Ada", "Bob"]
+    assert "below --threshold" not in err
+
+    assert main([*base, "--threshold", "0.6", "Ada met Bob."]) == 0
+    out, err = capsys.readouterr()
+    assert [e["text"] for e in json.loads(out)["entities"]] == ["Ada"]
+    assert "1 mentions below --threshold 0.6 dropped" in err
+
+    source = tmp_path / "in.txt"
+    source.write_text("Ada met Bob.\nBob and Ada.\n", encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    assert (
+        main([*base, "--threshold", "0.97", "--input", str(source), "--output", str(target)]) == 0
+    )
+    rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [r["entities"] for r in rows] == [[], []]
+    assert "4 mentions below --threshold 0.97 dropped" in capsys.readouterr().err
+
+
+def test_threshold_in_a_corpus_job_is_counted_in_the_manifest(
+    sure_of_ada: None, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text("Ada met Bob.\nBob and Ada.\nNobody.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["extract", "-t", "person", "--no-progress", "--input", str(source)]
+    assert main([*args, "--output", str(out), "--threshold", "0.6"]) == 0
+    rows = [json.loads(line) for line in (out / "part-00000.jsonl").read_text().splitlines()]
+    assert [[e["text"] for e in r["entities"]] for r in rows] == [["Ada"], ["Ada"], []]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["job"]["options"]["threshold"] == 0.6
+    assert (manifest["totals"]["mentions"], manifest["totals"]["below_threshold"]) == (2, 2)
+    assert manifest["parts"][0]["below_threshold"] == 2
+    assert "2 mentions (2 more below the threshold, dropped)" in capsys.readouterr().err
+    # Another threshold is another job: its output is not mixed in.
+    assert main([*args, "--output", str(out), "--threshold", "0.5"]) == 2
+    assert "options: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", ["1.5", "-0.1", "nan", "high"])
+def test_a_bad_threshold_is_refused_with_its_value(bad: str, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit):
+        main(["extract", "-t", "person", "--threshold", bad, "Ada."])
+    err = capsys.readouterr().err
+    assert "threshold must be a number in [0, 1], got" in err and repr(bad) in err

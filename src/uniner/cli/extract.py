@@ -1,20 +1,30 @@
-"""``uniner extract``: find mentions of any entity types in text, with offsets."""
+"""``uniner extract``: find mentions of any entity types in text, with offsets.
+
+Three ways in: TEXT (printed), ``--input FILE`` with no ``--output`` or ``--output FILE.jsonl``
+(the file's texts in memory, one JSON line each), and ``--input PATH... --output DIR``: a
+corpus job (:func:`uniner.extract.extract_corpus`), streamed into numbered parts with a
+manifest, resumable, and split across processes with ``--shard I/N``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "extract",
-        help="extract entities of any types from text",
+        help="extract entities of any types from text, a file or a whole corpus",
         description="Ask the student about each type and print every mention with its "
-        "character offsets, one JSON line per text. Give TEXT, or --input FILE (.txt: one "
-        'text per line; .jsonl: a "text" field per line) with --output FILE.',
+        "character offsets, one JSON line per text. Give TEXT; or --input FILE (.txt: one "
+        'text per line; .jsonl: a "text" field per line) with --output FILE.jsonl; or, for a '
+        "corpus, --input PATH... (.txt, .jsonl, .parquet, folders of them, saved datasets) "
+        "with --output DIR: numbered parts and a manifest, streamed; re-running the same "
+        "command resumes.",
     )
     p.add_argument("text", nargs="?", help="the text (or use --input)")
     p.add_argument(
@@ -28,13 +38,28 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--model", default=None, help="model dir, hub id or .gguf (default: embedded)")
     p.add_argument("--adapter", default=None, help="LoRA adapter folder")
-    p.add_argument("--input", default=None, help="a .txt or .jsonl file of texts")
-    p.add_argument("--output", default=None, help="JSONL output (default: stdout)")
-    p.add_argument("--format", default="uniner", choices=("uniner", "gliner", "hf"))
+    p.add_argument("--input", nargs="+", default=None, metavar="PATH", help="files or folders")
+    p.add_argument(
+        "--output",
+        default=None,
+        help="FILE.jsonl (one input file, in memory) or DIR (a corpus job); default: stdout",
+    )
+    p.add_argument(
+        "--format",
+        default="uniner",
+        choices=("uniner", "gliner", "hf", "parquet"),
+        help="the entities' shape in JSON lines, or parquet (corpus jobs)",
+    )
     p.add_argument("--dataset", default=None, help="dataset name for dataset-specific prompts")
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--batch-size", type=int, default=8, help="windows decoded together")
     p.add_argument("--max-new-tokens", type=int, default=64)
     p.add_argument("--flat", action="store_true", help="no overlapping mentions")
+    p.add_argument(
+        "--threshold",
+        type=_threshold,
+        default=0.0,
+        help="drop mentions scored below this (0-1; default 0 keeps all); the dropped are counted",
+    )
     p.add_argument(
         "--constrained", action="store_true", help="answers can only name substrings of the text"
     )
@@ -47,6 +72,28 @@ def register(subparsers: Any) -> None:
         help="vllm: decode on a GPU with vLLM (pip install 'uniner[vllm]')",
     )
     p.add_argument("--no-progress", action="store_true")
+    corpus = p.add_argument_group("corpus jobs (--output DIR)")
+    corpus.add_argument("--text-field", default="text", help="JSON field / column of the text")
+    corpus.add_argument(
+        "--id-field", default=None, help="JSON field / column of the id (default: text hash)"
+    )
+    corpus.add_argument(
+        "--txt-mode",
+        default="line",
+        choices=("line", "file"),
+        help="a .txt file holds one document per line, or is one document",
+    )
+    corpus.add_argument(
+        "--shard", default=None, metavar="I/N", help="take shard I (from 0) of N, split by id"
+    )
+    corpus.add_argument(
+        "--documents-per-batch",
+        type=int,
+        default=64,
+        help="documents per model call; a killed job loses at most one batch",
+    )
+    corpus.add_argument("--documents-per-file", type=int, default=10_000)
+    corpus.add_argument("--no-text", action="store_true", help="leave the texts out of the rows")
     p.set_defaults(func=run)
 
 
@@ -65,8 +112,12 @@ def add_dtype_argument(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.input is None):
         raise ValueError("give either TEXT or --input FILE")
+    corpus_job = args.output is not None and not args.output.endswith(".jsonl")
+    if corpus_job:
+        config = _corpus_config(args)  # bad settings fail before the model loads
+    else:
+        _check_single_file(args)
     from uniner.engine import NERModel
-    from uniner.extract.files import extract_file, prediction_record, read_texts
 
     model = NERModel.from_pretrained(
         args.model,
@@ -75,33 +126,88 @@ def run(args: argparse.Namespace) -> int:
         dtype=args.dtype,
         backend=args.backend,
     )
-    options = {
+    if corpus_job:
+        from uniner.extract import extract_corpus
+
+        result = extract_corpus(model, config, progress=not args.no_progress)
+        print(result.summary(), file=sys.stderr)
+        return 0
+    return _run_in_memory(model, args)
+
+
+def _threshold(value: str) -> float:
+    from uniner.engine.options import check_threshold
+
+    try:
+        return check_threshold(float(value))
+    except ValueError as err:  # not a number, or not in [0, 1]: show what was typed
+        raise argparse.ArgumentTypeError(
+            f"threshold must be a number in [0, 1], got {value!r}"
+        ) from err
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
         "max_new_tokens": args.max_new_tokens,
         "flat": args.flat,
         "constrained": args.constrained,
-        "dataset": args.dataset,
+        "threshold": args.threshold,
     }
-    if args.input and args.output:
-        count = extract_file(
-            model,
-            args.input,
-            args.output,
-            args.types,
-            fmt=args.format,
-            batch_size=args.batch_size,
-            progress=not args.no_progress,
-            **options,
+
+
+def _corpus_config(args: argparse.Namespace) -> Any:
+    from uniner.engine.options import ExtractOptions
+    from uniner.extract import ExtractConfig
+    from uniner.extract.sharding import WHOLE, parse_shard
+
+    return ExtractConfig(
+        args.input,
+        args.output,
+        args.types,
+        fmt=args.format,
+        text_field=args.text_field,
+        id_field=args.id_field,
+        txt_mode=args.txt_mode,
+        include_text=not args.no_text,
+        dataset=args.dataset,
+        options=ExtractOptions(**_options(args)),
+        batch_size=args.batch_size,
+        documents_per_batch=args.documents_per_batch,
+        documents_per_file=args.documents_per_file,
+        shard=parse_shard(args.shard) if args.shard else WHOLE,
+    )
+
+
+def _check_single_file(args: argparse.Namespace) -> None:
+    """TEXT, or one input file read into memory: the corpus options do not apply."""
+    if args.input is not None and (len(args.input) != 1 or Path(args.input[0]).is_dir()):
+        raise ValueError("several inputs or a folder need --output DIR (a corpus job)")
+    if args.format == "parquet" or args.shard or args.id_field or args.text_field != "text":
+        raise ValueError(
+            "--format parquet, --shard, --id-field and --text-field need --output DIR "
+            "(a corpus job)"
         )
-        print(f"wrote {count} predictions to {args.output}", file=sys.stderr)
-        return 0
-    texts = read_texts(args.input) if args.input else [args.text]
+
+
+def _run_in_memory(model: Any, args: argparse.Namespace) -> int:
+    from uniner.extract.files import prediction_record, read_texts, write_predictions
+
+    texts = read_texts(args.input[0]) if args.input else [args.text]
     predictions = model.predict(
         texts,
         args.types,
         batch_size=args.batch_size,
         progress=bool(args.input) and not args.no_progress,
-        **options,
+        dataset=args.dataset,
+        **_options(args),
     )
-    for prediction in predictions:
-        print(json.dumps(prediction_record(prediction, args.format), ensure_ascii=False))
+    if args.output:
+        write_predictions(predictions, args.output, args.format)
+        print(f"wrote {len(predictions)} predictions to {args.output}", file=sys.stderr)
+    else:
+        for prediction in predictions:
+            print(json.dumps(prediction_record(prediction, args.format), ensure_ascii=False))
+    if args.threshold > 0:
+        below = sum(p.meta.get("below_threshold", 0) for p in predictions)
+        print(f"{below} mentions below --threshold {args.threshold:g} dropped", file=sys.stderr)
     return 0

@@ -91,12 +91,17 @@ def extract_file(
         raise ValueError(f"unknown output format {fmt!r}; choose one of {OUTPUT_FORMATS}")
     texts = read_texts(input_path)
     predictions = model.predict(texts, types, batch_size=batch_size, progress=progress, **options)
+    write_predictions(predictions, output_path, fmt)
+    return len(predictions)
+
+
+def write_predictions(predictions: Sequence[Prediction], output_path: str | Path, fmt: str) -> None:
+    """Write one JSONL record per prediction (:func:`prediction_record`) to ``output_path``."""
     output = Path(output_path)
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w", encoding="utf-8") as f:
         for line in _jsonl(predictions, fmt):
             f.write(line + "\n")
-    return len(predictions)
 
 
 def _jsonl(predictions: Sequence[Prediction], fmt: str) -> Iterator[str]:
