@@ -131,6 +131,11 @@ def test_uniner_loads_the_exported_file_back(
 
     original = NERModel.from_pretrained(tiny, device="cpu", dtype="float32")
     loaded = NERModel.from_pretrained(exported["f16"], device="cpu", dtype="float32")
+    from uniner.checkpoints import ModelCard
+    from uniner.checkpoints.gguf import converted_dir
+
+    card = ModelCard.load(converted_dir(exported["f16"]))  # the file's uniner.* keys, kept
+    assert card is not None and (card.style, card.template_version) == ("chat", TEMPLATE_VERSION)
     ids = original.tokenizer(PROMPT, add_special_tokens=False, return_tensors="pt")["input_ids"]
     assert loaded.tokenizer(PROMPT, add_special_tokens=False)["input_ids"] == ids[0].tolist()
     import torch

@@ -54,6 +54,7 @@ def convert_gguf(gguf_path: str | Path, *, force: bool = False) -> Path:
     try:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
+        _keep_uniner_card(path, tmp)
         if force and target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
@@ -61,3 +62,22 @@ def convert_gguf(gguf_path: str | Path, *, force: bool = False) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def _keep_uniner_card(path: Path, folder: Path) -> None:
+    """A file ``uniner export`` wrote names its prompt style and template version
+    (``uniner.style``, ``uniner.template_version``): keep them as the copy's ``uniner.json``,
+    so the converted student is asked in the style it was trained with."""
+    from gguf import GGUFReader
+
+    from uniner.checkpoints.card import ModelCard
+
+    fields = GGUFReader(path).fields
+
+    def text(key: str) -> str | None:
+        field = fields.get(key)
+        return None if field is None else bytes(field.parts[field.data[0]]).decode("utf-8")
+
+    style = text("uniner.style")
+    if style is not None:
+        ModelCard(style=style, template_version=text("uniner.template_version")).save(folder)
