@@ -52,3 +52,23 @@ class QueryBackend(Protocol):
     ) -> list[list[Answer]]:
         """One :class:`Answer` per type, in ``types`` order, for each passage."""
         ...
+
+
+class HeldModel:
+    """The state every backend holds, set as given (the fields of :class:`QueryBackend`); a
+    backend subclasses it and adds its loading and answering."""
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        style: Style,
+        name: str = "",
+        adapter: str | None = None,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.style: Style = style
+        self.name = name
+        self.adapter = adapter

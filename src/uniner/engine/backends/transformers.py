@@ -15,6 +15,7 @@ from typing import Any
 
 from uniner.checkpoints import ResolvedModel, read_model_card, resolve, tokenizer_source
 from uniner.engine.assembly import answer_of
+from uniner.engine.backends.base import HeldModel
 from uniner.engine.options import ExtractOptions
 from uniner.engine.results import Answer
 from uniner.errors import ModelLoadError
@@ -22,23 +23,8 @@ from uniner.hardware import dtype_name, pick_device, resolve_dtype
 from uniner.prompts import Style, pick_style
 
 
-class TransformersBackend:
+class TransformersBackend(HeldModel):
     """A transformers causal LM in eval mode, with its tokenizer (see :class:`QueryBackend`)."""
-
-    def __init__(
-        self,
-        model: Any,
-        tokenizer: Any,
-        *,
-        style: Style,
-        name: str = "",
-        adapter: str | None = None,
-    ) -> None:
-        self.model = model
-        self.tokenizer = tokenizer
-        self.style: Style = style
-        self.name = name
-        self.adapter = adapter
 
     @classmethod
     def load(

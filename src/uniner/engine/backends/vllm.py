@@ -33,6 +33,7 @@ from typing import Any
 
 from uniner.checkpoints import read_model_card, resolve, tokenizer_source
 from uniner.engine.assembly import answer_of
+from uniner.engine.backends.base import HeldModel
 from uniner.engine.decoding import Generation
 from uniner.engine.options import ExtractOptions
 from uniner.engine.queries import encode_query
@@ -143,7 +144,7 @@ def _lora_rank(adapter: Path) -> int:
     raise ModelLoadError(f"LoRA rank {rank} of {adapter} is above vLLM's largest, {LORA_RANKS[-1]}")
 
 
-class VLLMBackend:
+class VLLMBackend(HeldModel):
     """A student decoded by vLLM on a GPU (see :class:`~uniner.engine.backends.QueryBackend`).
 
     >>> model = NERModel.from_pretrained(backend="vllm")  # doctest: +SKIP
@@ -160,21 +161,6 @@ class VLLMBackend:
         name: what to call the model in ``info()``.
         adapter: a LoRA adapter directory, applied per request with a ``LoRARequest``.
     """
-
-    def __init__(
-        self,
-        model: Any,
-        tokenizer: Any,
-        *,
-        style: Style,
-        name: str = "",
-        adapter: str | None = None,
-    ) -> None:
-        self.model = model
-        self.tokenizer = tokenizer
-        self.style: Style = style
-        self.name = name
-        self.adapter = adapter
 
     @functools.cached_property
     def lora_request(self) -> Any:
