@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import importlib.util
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from chat_servers import free_port
+from llama_server import start_llama_server, stop
 from uniner.paths import smollm2_gguf
 
 
@@ -37,35 +34,11 @@ def serve_gguf(tmp_path: Path) -> Iterator[Callable[[Path], str]]:
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(gguf: Path) -> str:
-        port = free_port()
-        log = tmp_path / f"server-{port}.log"
-        command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
-                   "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
-                   "--n_threads", "1", "--model_alias", "student"]  # fmt: skip
-        with log.open("w") as sink:
-            processes.append(subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT))
-        url = f"http://127.0.0.1:{port}/v1"
-        _wait_until_up(url, processes[-1], log)
+        log = tmp_path / f"server-{len(processes)}.log"
+        url, process = start_llama_server(gguf, log, alias="student", n_ctx=2048, threads=1)
+        processes.append(process)
         return url
 
     yield start
     for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"llama.cpp server exited early:\n{log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"llama.cpp server did not answer /v1/models in 120 s:\n{log.read_text()[-2000:]}")
+        stop(process)
