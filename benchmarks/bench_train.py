@@ -13,18 +13,22 @@ own), with AdamW at a fixed learning rate:
   bf16+packed     + per-conversation attention over the packed row (uniner.attention)
   bf16+labels     + the output layer at answer tokens only (the trainer's default)
   bf16 padding    the same with padded batches instead of packing
-  lora fp32 / lora bf16+labels   LoRA r 16 on every linear layer, before and after
+  lora fp32 / lora bf16+labels   LoRA r 16 on every linear layer, before and after, at the
+                  reference student's learning rate (``--lora-lr``)
 
-  fp32 reordered  float32 again, the same batches in reverse order: the noise floor
+  fp32 reordered / lora fp32 reordered   float32 again, the same batches in reverse order:
+                  the noise floor of each family
 
 Reported: real (non-padding) tokens per second of forward + backward + optimizer step after one
 untimed warm-up step, the loss at every step, the peak resident memory, and the loss on held-out
-batches after the last step (the model in its training precision). ``loss_parity``: a setting's
-held-out loss differs from float32's by no more than float32 differs from itself when it only
-sees the same batches in another order (or 1%, whichever is larger) - "the same loss curve
-within noise". Step-by-step gaps are printed too; after a few Adam steps they mostly measure
-how rounding moves Adam's first updates, not where training ends. The last line printed is one
-JSON object.
+batches after the last step, scored in float32 for every setting (the trained weights are
+float32 in all of them, so the score compares where training went, not the precision of the
+scoring pass; the score in the setting's own precision is printed too). ``loss_parity``: the
+fastest full fine-tuning setting's held-out loss differs from float32's by no more than float32
+differs from itself when it only sees the same batches in another order (or 1%, whichever is
+larger) - "the same loss curve within noise"; ``lora_loss_parity`` the same for LoRA. Step-by-step
+gaps are printed too; after a few Adam steps they mostly measure how rounding moves Adam's first
+updates, not where training ends. The last line printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -66,7 +70,16 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "packing": True,
         "reverse": True,
     },
+    "lora fp32 reordered": {
+        "dtype": "float32",
+        "attention": "sdpa",
+        "labels": False,
+        "packing": True,
+        "lora": True,
+        "reverse": True,
+    },
 }
+REFERENCES = {"full": ("fp32", "fp32 reordered"), "lora": ("lora fp32", "lora fp32 reordered")}
 PARITY_FLOOR = 0.01  # relative held-out gap accepted whatever the noise
 HELD_OUT = 4  # batches after the training ones, scored after the last step
 
@@ -78,7 +91,8 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--steps", type=int, default=8, help="timed steps per setting")
     parser.add_argument("--held-out", type=int, default=HELD_OUT, help="batches scored after")
-    parser.add_argument("--lr", type=float, default=2e-5)
+    parser.add_argument("--lr", type=float, default=2e-5, help="full fine-tuning")
+    parser.add_argument("--lora-lr", type=float, default=5e-4, help="LoRA (the student's)")
     parser.add_argument("--only", action="append", help="run only these settings")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--batches", help=argparse.SUPPRESS)
@@ -135,7 +149,7 @@ def _load(model_dir: str, setting: dict[str, Any]) -> Any:
     # As the trainer does: a frozen LoRA base in the compute dtype, trained weights float32.
     dtype = torch.bfloat16 if lora and setting["dtype"] == "bfloat16" else torch.float32
     torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_pretrained(
+    model: Any = AutoModelForCausalLM.from_pretrained(
         model_dir, dtype=dtype, attn_implementation=attention
     )
     model.config.use_cache = False
@@ -165,7 +179,7 @@ def worker(args: argparse.Namespace) -> None:
     else:
         collate = PaddingCollator(0, label_logits=setting["labels"])
     trained = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trained, lr=args.lr)
+    optimizer = torch.optim.AdamW(trained, lr=args.lora_lr if setting.get("lora") else args.lr)
     losses, tokens, started = [], 0, 0.0
     for i, batch in enumerate(batches):
         if i == 1:  # the first step warms up allocators and kernels; not timed
@@ -180,10 +194,34 @@ def worker(args: argparse.Namespace) -> None:
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     model.eval()
-    with torch.no_grad(), autocast_for(setting):
-        scored = [float(model(**collate(batch)).loss) for batch in held_out]
+    if setting.get("lora") and setting["dtype"] == "bfloat16":
+        model = _float32_base(model, setting, args.model)
     result = {"tokens_per_s": tokens / seconds, "losses": losses, "peak_mb": peak_mb}
-    print(json.dumps(result | {"held_out_loss": sum(scored) / len(scored)}))
+    result["held_out_loss"] = _score(model, collate, held_out, {"dtype": "float32"})
+    own = setting if setting["dtype"] != "float32" else None  # float32: the same pass
+    result["held_out_loss_own_dtype"] = (
+        _score(model, collate, held_out, own) if own else result["held_out_loss"]
+    )
+    print(json.dumps(result))
+
+
+def _float32_base(model: Any, setting: dict[str, Any], model_dir: str | None) -> Any:
+    """The trained LoRA weights over the float32 base, as the float32 LoRA setting has it.
+
+    The frozen base was loaded in bf16; scoring over it would measure the rounded base weights,
+    not where training went."""
+    twin = _load(_model_dir(model_dir), setting | {"dtype": "float32"})
+    trained = {n: p.detach().float() for n, p in model.named_parameters() if p.requires_grad}
+    twin.load_state_dict(trained, strict=False)
+    return twin.eval()
+
+
+def _score(model: Any, collate: Any, batches: list[Any], setting: dict[str, Any]) -> float:
+    import torch
+
+    with torch.no_grad(), autocast_for(setting):
+        scored = [float(model(**collate(batch)).loss) for batch in batches]
+    return sum(scored) / len(scored)
 
 
 def autocast_for(setting: dict[str, Any]) -> Any:
@@ -198,7 +236,8 @@ def autocast_for(setting: dict[str, Any]) -> Any:
 
 def _run_setting(name: str, args: argparse.Namespace, batches_file: Path, model: str) -> dict:
     command = [sys.executable, __file__, "--worker", name, "--batches", str(batches_file)]
-    command += ["--model", model, "--lr", str(args.lr), "--held-out", str(args.held_out)]
+    command += ["--model", model, "--lr", str(args.lr), "--lora-lr", str(args.lora_lr)]
+    command += ["--held-out", str(args.held_out)]
     out = subprocess.run(command, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"setting {name!r} failed:\n{out.stderr[-3000:]}")
@@ -236,7 +275,8 @@ def main() -> None:
             r = results[name]
             print(
                 f"{name:<18}{r['tokens_per_s']:>9.0f} tokens/s  peak {r['peak_mb']:>6.0f} MB  "
-                f"held-out {r['held_out_loss']:.4f}  "
+                f"held-out {r['held_out_loss']:.4f} "
+                f"(own dtype {r['held_out_loss_own_dtype']:.4f})  "
                 f"losses {' '.join(f'{x:.3f}' for x in r['losses'])}",
                 flush=True,
             )
@@ -244,25 +284,30 @@ def main() -> None:
     print(json.dumps(summary))
 
 
+def _family(name: str) -> str:
+    return "lora" if name.startswith("lora") else "full"
+
+
+def _noise(results: dict[str, dict], family: str) -> float | None:
+    base, twin = (results.get(n) for n in REFERENCES[family])
+    if base is None or twin is None:
+        return None
+    return abs(twin["held_out_loss"] - base["held_out_loss"]) / base["held_out_loss"]
+
+
 def _summary(results: dict[str, dict]) -> dict[str, Any]:
-    base, twin = results.get("fp32"), results.get("fp32 reordered")
-    noise = None
-    if base is not None and twin is not None:
-        noise = abs(twin["held_out_loss"] - base["held_out_loss"]) / base["held_out_loss"]
-    tolerance = max(PARITY_FLOOR, noise or 0.0)
+    references = {n for pair in REFERENCES.values() for n in pair}
     step_gaps: dict[str, float] = {}
     held_out_gaps: dict[str, float] = {}
     for name, r in results.items():
-        reference = results.get("lora fp32" if name.startswith("lora") else "fp32")
-        if reference is None or name in ("fp32", "lora fp32", "fp32 reordered"):
+        reference = results.get(REFERENCES[_family(name)][0])
+        if reference is None or name in references:
             continue
         step_gaps[name] = round(_relative_gap(r["losses"], reference["losses"]), 4)
         gap = abs(r["held_out_loss"] - reference["held_out_loss"]) / reference["held_out_loss"]
         held_out_gaps[name] = round(gap, 4)
-    # The fastest full fine-tuning setting, whatever its loss: loss_parity then says whether
-    # it also ends where float32 does.
-    candidates = [n for n in held_out_gaps if not n.startswith("lora")]
-    fastest = max(candidates, key=lambda n: results[n]["tokens_per_s"]) if candidates else None
+    noise = {family: _noise(results, family) for family in REFERENCES}
+    tolerance = {family: max(PARITY_FLOOR, n or 0.0) for family, n in noise.items()}
     summary: dict[str, Any] = {
         "settings": {
             n: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}
@@ -270,18 +315,27 @@ def _summary(results: dict[str, dict]) -> dict[str, Any]:
         },
         "step_loss_gap_vs_fp32": step_gaps,
         "held_out_gap_vs_fp32": held_out_gaps,
-        "fp32_noise": None if noise is None else round(noise, 4),
-        "parity_tolerance": round(tolerance, 4),
+        "fp32_noise": None if noise["full"] is None else round(noise["full"], 4),
+        "lora_fp32_noise": None if noise["lora"] is None else round(noise["lora"], 4),
+        "parity_tolerance": round(tolerance["full"], 4),
     }
-    if base is not None and fastest is not None:
+    # The fastest full fine-tuning setting, whatever its loss: loss_parity then says whether
+    # it also ends where float32 does.
+    full = [n for n in held_out_gaps if _family(n) == "full"]
+    base = results.get("fp32")
+    if base is not None and full:
+        fastest = max(full, key=lambda n: results[n]["tokens_per_s"])
         speed = results[fastest]["tokens_per_s"]
         summary |= {
             "fp32_tokens_per_s": round(base["tokens_per_s"], 1),
             "fastest": fastest,
             "tokens_per_s": round(speed, 1),
             "speedup": round(speed / base["tokens_per_s"], 2),
-            "loss_parity": held_out_gaps[fastest] <= tolerance,
+            "loss_parity": held_out_gaps[fastest] <= tolerance["full"],
         }
+    lora = [n for n in held_out_gaps if _family(n) == "lora"]
+    if lora:
+        summary["lora_loss_parity"] = all(held_out_gaps[n] <= tolerance["lora"] for n in lora)
     return summary
 
 
