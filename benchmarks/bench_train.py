@@ -272,8 +272,12 @@ def _run_setting(
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def _relative(value: float, reference: float) -> float:
+    return abs(value - reference) / abs(reference)
+
+
 def _relative_gap(losses: list[float], reference: list[float]) -> float:
-    gaps = [abs(a - b) / abs(b) for a, b in zip(losses, reference, strict=True)]
+    gaps = [_relative(a, b) for a, b in zip(losses, reference, strict=True)]
     return sum(gaps) / len(gaps)
 
 
@@ -347,8 +351,7 @@ def _summary(results: dict[str, dict]) -> dict[str, Any]:
         if reference is None or name in references:
             continue
         step_gaps[name] = round(_relative_gap(r["losses"], reference["losses"]), 4)
-        gap = abs(r["held_out_loss"] - reference["held_out_loss"]) / reference["held_out_loss"]
-        held_out_gaps[name] = round(gap, 4)
+        held_out_gaps[name] = round(_relative(r["held_out_loss"], reference["held_out_loss"]), 4)
     spread = {family: _spread(results, family) for family in REFERENCES}
     summary: dict[str, Any] = {
         "settings": {
@@ -385,8 +388,7 @@ def _within(result: dict, spread: dict[str, float] | None) -> bool:
     fewer than two float32 runs measure the noise)."""
     if spread is None:
         return False
-    gap = abs(result["held_out_loss"] - spread["mean"]) / spread["mean"]
-    return gap <= spread["tolerance"]
+    return _relative(result["held_out_loss"], spread["mean"]) <= spread["tolerance"]
 
 
 if __name__ == "__main__":
