@@ -84,6 +84,19 @@ def test_lora_adapter_saved_and_training_resumes_from_checkpoint(
     assert json.loads((out / "uniner.json").read_text())["adapter"] is True
 
 
+@pytest.mark.slow
+def test_early_stopping_stops_when_the_dev_score_stops_improving(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    # A learning rate too small to change a greedy answer: the dev F1 of the first evaluation
+    # is never beaten, so a patience of 1 stops at the second (step 4 of 20).
+    still = {"learning_rate": 1e-12, "best_metric": "dev_f1", "early_stopping_patience": 1}
+    out = train(_config(tmp_path, tiny_model_dir, max_steps=20, save_steps=2, **still))
+    events = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+    scored = [e["step"] for e in events if "dev_f1" in e]
+    assert scored[:2] == [2, 4] and max(e["step"] for e in events) == 4
+
+
 def test_official_scores_normalise_and_count_micro() -> None:
     scores = official_scores(['["The Beatles", "Paris"]', "[]"], ['["beatles"] extra', '["x"]'])
     assert scores == pytest.approx({"precision": 50.0, "recall": 50.0, "f1": 50.0})

@@ -105,17 +105,19 @@ def _trainer(
     class StudentTrainer(Trainer):
         """Adds the generation-based dev score to every evaluation."""
 
-        def evaluate(self, *args: Any, **kwargs: Any) -> dict[str, float]:
-            metrics: dict[str, float] = super().evaluate(*args, **kwargs)
+        def evaluation_loop(self, *args: Any, **kwargs: Any) -> Any:
+            output = super().evaluation_loop(*args, **kwargs)
             # Sharded models (FSDP / DeepSpeed ZeRO-3) cannot generate on one rank alone;
             # there the dev loss is the signal and the score is taken after training.
-            if questions and not (self.is_fsdp_enabled or self.is_deepspeed_enabled):
+            sharded = self.is_fsdp_enabled or self.is_deepspeed_enabled
+            dev = kwargs.get("metric_key_prefix", "eval") == "eval"  # not predict()
+            if questions and dev and not sharded and output.metrics is not None:
                 scores = dev_score(self.model, tokenizer, questions, style)
                 self.log(scores)
-                # eval_-prefixed too: the name metric_for_best_model looks up.
-                metrics.update(scores)
-                metrics.update({f"eval_{k}": v for k, v in scores.items()})
-            return metrics
+                # Here, not in evaluate(): the callbacks (early stopping) see these metrics,
+                # eval_-prefixed as metric_for_best_model names them.
+                output.metrics.update({f"eval_{k}": v for k, v in scores.items()})
+            return output
 
     label_logits = config.label_logits and takes_logits_to_keep(model)
     collator = (
