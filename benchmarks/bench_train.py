@@ -21,6 +21,7 @@ learning rate after an optional linear warm-up (``--warmup-steps``, as the train
   fp32 reordered, fp32 shuffled, fp32 shuffled 2 (and the lora ones)   float32 again, the
                   same batches in other orders (reversed, two seeded shuffles): how far runs
                   that differ only by their data order (their seed) land apart
+  bf16+labels reordered, ... (and the lora ones)   the fast settings on the same orders
 
 Reported: real (non-padding) tokens per second of forward + backward + optimizer step after one
 untimed warm-up step, the loss at every step, the peak resident memory, and the loss on held-out
@@ -71,18 +72,20 @@ SETTINGS: dict[str, dict[str, Any]] = {
         "lora": True,
     },
 }
-# The float32 twins: the same batches in other orders (reversed, then seeded shuffles), the
-# way two training runs with different seeds differ.
+# The twins: the same batches in other orders (reversed, then seeded shuffles), the way two
+# training runs with different seeds differ - of float32 (the noise a verdict is judged
+# against) and of the fast settings (whether a gap to float32 is systematic or one draw).
 ORDERS: dict[str, str | int] = {"reordered": "reverse", "shuffled": 1, "shuffled 2": 2}
+FAMILIES = {"full": ("fp32", "bf16+labels"), "lora": ("lora fp32", "lora bf16+labels")}
 SETTINGS |= {
     f"{base} {twin}": SETTINGS[base] | {"order": order}
-    for base in ("fp32", "lora fp32")
+    for bases in FAMILIES.values()
+    for base in bases
     for twin, order in ORDERS.items()
 }
-REFERENCES = {
-    "full": ("fp32", *(f"fp32 {twin}" for twin in ORDERS)),
-    "lora": ("lora fp32", *(f"lora fp32 {twin}" for twin in ORDERS)),
-}
+REFERENCES = {f: (b[0], *(f"{b[0]} {twin}" for twin in ORDERS)) for f, b in FAMILIES.items()}
+FAST_RUNS = {f: (b[1], *(f"{b[1]} {twin}" for twin in ORDERS)) for f, b in FAMILIES.items()}
+TWINS = {f"{base} {twin}" for bases in FAMILIES.values() for base in bases for twin in ORDERS}
 PARITY_FLOOR = 0.01  # relative held-out gap accepted whatever the noise
 # Two-sided 95% quantiles of Student's t by degrees of freedom (no scipy needed for ten numbers).
 T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306}
@@ -321,14 +324,14 @@ def _family(name: str) -> str:
     return "lora" if name.startswith("lora") else "full"
 
 
-def _spread(results: dict[str, dict], family: str) -> dict[str, float] | None:
-    """The float32 runs of a family (one batch order each): mean held-out loss, relative
-    standard deviation and the tolerance, the half-width of the 95% prediction interval for one
-    more run, relative to the mean (at least PARITY_FLOOR): a setting inside it cannot be told
-    from float32 trained on another batch order."""
+def _spread(results: dict[str, dict], names: tuple[str, ...]) -> dict[str, float] | None:
+    """The runs of one setting over its batch orders: mean held-out loss, relative standard
+    deviation and the tolerance, the half-width of the 95% prediction interval for one more
+    run, relative to the mean (at least PARITY_FLOOR): for float32, a setting inside it cannot
+    be told from float32 trained on another batch order."""
     import statistics
 
-    losses = [results[n]["held_out_loss"] for n in REFERENCES[family] if n in results]
+    losses = [results[n]["held_out_loss"] for n in names if n in results]
     if len(losses) < 2:
         return None
     mean, std = statistics.fmean(losses), statistics.stdev(losses)
@@ -352,7 +355,7 @@ def _summary(results: dict[str, dict]) -> dict[str, Any]:
             continue
         step_gaps[name] = round(_relative_gap(r["losses"], reference["losses"]), 4)
         held_out_gaps[name] = round(_relative(r["held_out_loss"], reference["held_out_loss"]), 4)
-    spread = {family: _spread(results, family) for family in REFERENCES}
+    spread = {family: _spread(results, names) for family, names in REFERENCES.items()}
     summary: dict[str, Any] = {
         "settings": {
             n: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}
@@ -363,9 +366,11 @@ def _summary(results: dict[str, dict]) -> dict[str, Any]:
         "fp32_spread": spread["full"],
         "lora_fp32_spread": spread["lora"],
     }
+    gaps = {family: _mean_gap(results, family) for family in FAMILIES}
+    summary["order_means"] = {family: gap for family, gap in gaps.items() if gap}
     # The fastest full fine-tuning setting, whatever its loss: loss_parity then says whether
     # it also ends where float32 runs do.
-    full = [n for n in held_out_gaps if _family(n) == "full"]
+    full = [n for n in held_out_gaps if _family(n) == "full" and n not in TWINS]
     base = results.get("fp32")
     if base is not None and full:
         fastest = max(full, key=lambda n: results[n]["tokens_per_s"])
@@ -377,10 +382,36 @@ def _summary(results: dict[str, dict]) -> dict[str, Any]:
             "speedup": round(speed / base["tokens_per_s"], 2),
             "loss_parity": _within(results[fastest], spread["full"]),
         }
-    lora = [n for n in held_out_gaps if _family(n) == "lora"]
+    lora = [n for n in held_out_gaps if _family(n) == "lora" and n not in TWINS]
     if lora:
         summary["lora_loss_parity"] = all(_within(results[n], spread["lora"]) for n in lora)
     return summary
+
+
+def _mean_gap(results: dict[str, dict], family: str) -> dict[str, Any] | None:
+    """The fast setting's held-out loss over its batch orders against float32's: the relative
+    gap of the two means and the half-width of its 95% confidence interval (Welch), which say
+    whether a gap seen in one run is systematic. Reported beside the verdicts, not in them."""
+    import statistics
+
+    runs = [
+        [results[n]["held_out_loss"] for n in names if n in results]
+        for names in (FAST_RUNS[family], REFERENCES[family])
+    ]
+    if min(len(losses) for losses in runs) < 2:
+        return None
+    fast, slow = runs
+    variances = [statistics.variance(losses) / len(losses) for losses in runs]
+    error = sum(variances) ** 0.5
+    pooled = sum(v**2 / (len(x) - 1) for v, x in zip(variances, runs, strict=True))
+    dof = error**4 / pooled if pooled else 1  # Welch-Satterthwaite
+    reference = statistics.fmean(slow)
+    return {
+        "runs": len(fast),
+        "mean": round(statistics.fmean(fast), 4),
+        "relative_gap": round((statistics.fmean(fast) - reference) / reference, 4),
+        "ci95": round(T_975.get(int(dof), 1.96) * error / reference, 4),
+    }
 
 
 def _within(result: dict, spread: dict[str, float] | None) -> bool:
