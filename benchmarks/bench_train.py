@@ -83,9 +83,15 @@ SETTINGS |= {
     for base in bases
     for twin, order in ORDERS.items()
 }
-REFERENCES = {f: (b[0], *(f"{b[0]} {twin}" for twin in ORDERS)) for f, b in FAMILIES.items()}
-FAST_RUNS = {f: (b[1], *(f"{b[1]} {twin}" for twin in ORDERS)) for f, b in FAMILIES.items()}
-TWINS = {f"{base} {twin}" for bases in FAMILIES.values() for base in bases for twin in ORDERS}
+
+
+def _orders(base: str) -> tuple[str, ...]:
+    return (base, *(f"{base} {twin}" for twin in ORDERS))
+
+
+REFERENCES = {family: _orders(slow) for family, (slow, _) in FAMILIES.items()}
+FAST_RUNS = {family: _orders(fast) for family, (_, fast) in FAMILIES.items()}
+TWINS = {n for runs in (*REFERENCES.values(), *FAST_RUNS.values()) for n in runs[1:]}
 PARITY_FLOOR = 0.01  # relative held-out gap accepted whatever the noise
 # Two-sided 95% quantiles of Student's t by degrees of freedom (no scipy needed for ten numbers).
 T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306}
@@ -400,16 +406,15 @@ def _mean_gap(results: dict[str, dict], family: str) -> dict[str, Any] | None:
     ]
     if min(len(losses) for losses in runs) < 2:
         return None
-    fast, slow = runs
+    mean, reference = (statistics.fmean(losses) for losses in runs)
     variances = [statistics.variance(losses) / len(losses) for losses in runs]
     error = sum(variances) ** 0.5
     pooled = sum(v**2 / (len(x) - 1) for v, x in zip(variances, runs, strict=True))
     dof = error**4 / pooled if pooled else 1  # Welch-Satterthwaite
-    reference = statistics.fmean(slow)
     return {
-        "runs": len(fast),
-        "mean": round(statistics.fmean(fast), 4),
-        "relative_gap": round((statistics.fmean(fast) - reference) / reference, 4),
+        "runs": len(runs[0]),
+        "mean": round(mean, 4),
+        "relative_gap": round((mean - reference) / reference, 4),
         "ci95": round(T_975.get(int(dof), 1.96) * error / reference, 4),
     }
 
