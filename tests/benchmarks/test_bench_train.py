@@ -16,7 +16,8 @@ SETTINGS = ["fp32", "fp32 reordered", "bf16+labels", "lora fp32", "lora fp32 reo
 @pytest.mark.slow
 def test_bench_train_scores_every_setting_in_float32(tiny_model_dir: Path, shared_data: Path):
     fast_twin = "bf16+labels reordered"
-    summary = _bench(tiny_model_dir, [*SETTINGS, fast_twin, "lora bf16+labels"], "--jobs", "2")
+    settings = [*SETTINGS, fast_twin, "lora bf16+labels"]
+    summary = _bench(tiny_model_dir, settings, "--jobs", "2", "--score-every", "1")
 
     # bf16 runs are scored twice: in float32 (the LoRA one over the float32 base, not its bf16
     # copy) and in their own precision, which rounds differently.
@@ -31,6 +32,15 @@ def test_bench_train_scores_every_setting_in_float32(tiny_model_dir: Path, share
     assert set(means) == {"full"} and means["full"]["runs"] == 2
     assert means["full"]["ci95"] > 0
     assert isinstance(summary["loss_parity"], bool)
+    # Held-out scores during training too (after the warm-up step and each of the 2 timed
+    # ones), and each fast run paired with the float32 run on its batch order.
+    for name in settings:
+        curve = summary["settings"][name]["held_out_curve"]
+        assert [step for step, _ in curve] == [1, 2, 3]
+        assert curve[0][1] != curve[-1][1]  # lr 1e-2 moves the tiny model
+    paired = summary["paired_gaps"]
+    assert set(paired) == {"bf16+labels", fast_twin, "lora bf16+labels"}
+    assert [step for step, _ in paired[fast_twin]["curve"]] == [1, 2, 3]
     assert isinstance(summary["lora_loss_parity"], bool)
     # Reordering the same batches moves each float32 run somewhere else: a real noise floor.
     for family in ("fp32_spread", "lora_fp32_spread"):
@@ -75,6 +85,22 @@ def test_order_means_tell_a_systematic_gap_from_one_draw():
     level = bench._mean_gap(float32 | runs("bf16+labels", [0.97, 1.03, 1.01, 0.99]), "full")
     assert abs(level["relative_gap"]) < level["ci95"]  # the same mean within noise
     assert bench._mean_gap(float32, "full") is None  # no fast run: nothing to compare
+
+
+def test_paired_gaps_compare_each_fast_run_with_float32_on_its_order():
+    bench = _module()
+    results = {
+        "fp32": {"held_out_loss": 1.0, "held_out_curve": [[4, 2.0], [8, 1.0]]},
+        "fp32 reordered": {"held_out_loss": 0.8},
+        "bf16+labels": {"held_out_loss": 0.9, "held_out_curve": [[4, 2.2], [8, 0.9]]},
+        "bf16+labels reordered": {"held_out_loss": 0.84},
+        "bf16+labels shuffled": {"held_out_loss": 0.5},  # no float32 run on this order
+    }
+    paired = bench._paired_gaps(results)
+    assert paired == {
+        "bf16+labels": {"final": -0.1, "curve": [[4, 0.1], [8, -0.1]]},
+        "bf16+labels reordered": {"final": 0.05},
+    }
 
 
 def _module():
