@@ -271,8 +271,11 @@ def _float32_score(
     model: Any, setting: dict[str, Any], collate: Any, held_out: list[Any], args: argparse.Namespace
 ) -> float:
     """The held-out loss in float32 during training, as it is scored after the last step."""
+    import torch
+
     if setting.get("lora") and setting["dtype"] == "bfloat16":
-        model = _float32_base(model, setting, args.model)
+        with torch.random.fork_rng():  # loading seeds torch; training's random stream goes on
+            model = _float32_base(model, setting, args.model)
     return _score(model.eval(), collate, held_out, {"dtype": "float32"})
 
 

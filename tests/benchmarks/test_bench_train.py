@@ -60,6 +60,20 @@ def test_bench_train_warms_the_learning_rate_up(tiny_model_dir: Path, shared_dat
     assert 0 < abs(warm[1] - still[1]) < abs(flat[1] - still[1])
 
 
+@pytest.mark.slow
+def test_bench_train_scoring_during_training_leaves_training_alone(
+    tiny_model_dir: Path, shared_data: Path
+):
+    settings = ["fp32", "lora bf16+labels"]
+    plain = _bench(tiny_model_dir, settings)["settings"]
+    scored = _bench(tiny_model_dir, settings, "--score-every", "1")["settings"]
+    for name in settings:
+        assert scored[name]["losses"] == plain[name]["losses"]
+        assert scored[name]["held_out_loss"] == plain[name]["held_out_loss"]
+        last_scored = scored[name]["held_out_curve"][-1][1]  # 5 digits; the summary keeps 4
+        assert abs(last_scored - plain[name]["held_out_loss"]) <= 1e-4
+
+
 def _bench(model: Path, settings: list[str], *options: str) -> dict:
     command = [sys.executable, str(SCRIPT), "--model", str(model), "--steps", "2", *options]
     command += ["--held-out", "1", "--batch-size", "2"]
