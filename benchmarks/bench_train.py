@@ -125,7 +125,10 @@ def _args() -> argparse.Namespace:
     )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--batches", help=argparse.SUPPRESS)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.score_every < 0:
+        parser.error("--score-every must be 0 (after the last step only) or more")
+    return args
 
 
 def _model_dir(model: str | None) -> str:

@@ -70,8 +70,6 @@ def test_bench_train_scoring_during_training_leaves_training_alone(
     for name in settings:
         assert scored[name]["losses"] == plain[name]["losses"]
         assert scored[name]["held_out_loss"] == plain[name]["held_out_loss"]
-        last_scored = scored[name]["held_out_curve"][-1][1]  # 5 digits; the summary keeps 4
-        assert abs(last_scored - plain[name]["held_out_loss"]) <= 1e-4
 
 
 def _bench(model: Path, settings: list[str], *options: str) -> dict:
@@ -99,6 +97,28 @@ def test_order_means_tell_a_systematic_gap_from_one_draw():
     level = bench._mean_gap(float32 | runs("bf16+labels", [0.97, 1.03, 1.01, 0.99]), "full")
     assert abs(level["relative_gap"]) < level["ci95"]  # the same mean within noise
     assert bench._mean_gap(float32, "full") is None  # no fast run: nothing to compare
+
+
+# peft asks transformers the deprecated name while wrapping; nothing of ours.
+@pytest.mark.filterwarnings("ignore:`is_gradient_checkpointing` is deprecated:FutureWarning")
+def test_scoring_a_lora_bf16_run_leaves_the_random_stream_alone(tiny_model_dir: Path):
+    import argparse
+
+    import torch
+
+    from uniner.train.collate import PackingCollator
+
+    bench = _module()
+    setting = bench.SETTINGS["lora bf16+labels"]
+    model = bench._load(str(tiny_model_dir), setting)
+    rows = [{"input_ids": [1, 2, 3, 4], "labels": [-100, -100, 3, 4]}]
+    torch.manual_seed(7)
+    state = torch.get_rng_state()
+    args = argparse.Namespace(model=str(tiny_model_dir))
+    loss = bench._float32_score(model, setting, PackingCollator(label_logits=True), [rows], args)
+    assert loss > 0
+    # Loading the float32 copy seeds torch; training after it must draw what it would have.
+    assert torch.equal(torch.get_rng_state(), state)
 
 
 def test_paired_gaps_compare_each_fast_run_with_float32_on_its_order():
