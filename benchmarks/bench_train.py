@@ -232,9 +232,7 @@ def worker(args: argparse.Namespace) -> None:
             scoring += time.perf_counter() - paused
     seconds = time.perf_counter() - started - scoring
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    model.eval()
-    if setting.get("lora") and setting["dtype"] == "bfloat16":
-        model = _float32_base(model, setting, args.model)
+    model = _scoring_model(model, setting, args).eval()
     held_out_loss = _score(model, collate, held_out, {"dtype": "float32"})
     result = {"tokens_per_s": tokens / seconds, "losses": losses, "peak_mb": peak_mb}
     result["held_out_loss"] = held_out_loss
@@ -270,16 +268,23 @@ def _float32_base(model: Any, setting: dict[str, Any], model_dir: str | None) ->
     return twin.eval()
 
 
+def _scoring_model(model: Any, setting: dict[str, Any], args: argparse.Namespace) -> Any:
+    """The model whose held-out loss is scored: the trained one, or for LoRA over a bf16 base
+    its weights over the float32 base."""
+    import torch
+
+    if not (setting.get("lora") and setting["dtype"] == "bfloat16"):
+        return model
+    with torch.random.fork_rng():  # loading seeds torch; training's random stream goes on
+        return _float32_base(model, setting, args.model)
+
+
 def _float32_score(
     model: Any, setting: dict[str, Any], collate: Any, held_out: list[Any], args: argparse.Namespace
 ) -> float:
     """The held-out loss in float32 during training, as it is scored after the last step."""
-    import torch
-
-    if setting.get("lora") and setting["dtype"] == "bfloat16":
-        with torch.random.fork_rng():  # loading seeds torch; training's random stream goes on
-            model = _float32_base(model, setting, args.model)
-    return _score(model.eval(), collate, held_out, {"dtype": "float32"})
+    scored = _scoring_model(model, setting, args).eval()
+    return _score(scored, collate, held_out, {"dtype": "float32"})
 
 
 def _score(model: Any, collate: Any, batches: list[Any], setting: dict[str, Any]) -> float:
@@ -314,8 +319,12 @@ def _run_setting(
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def _signed(value: float, reference: float) -> float:
+    return (value - reference) / abs(reference)
+
+
 def _relative(value: float, reference: float) -> float:
-    return abs(value - reference) / abs(reference)
+    return abs(_signed(value, reference))
 
 
 def _relative_gap(losses: list[float], reference: list[float]) -> float:
@@ -461,7 +470,7 @@ def _mean_gap(results: dict[str, dict], family: str) -> dict[str, Any] | None:
     return {
         "runs": len(runs[0]),
         "mean": round(mean, 4),
-        "relative_gap": round((mean - reference) / reference, 4),
+        "relative_gap": round(_signed(mean, reference), 4),
         "ci95": round(T_975.get(int(dof), 1.96) * error / reference, 4),
     }
 
@@ -472,14 +481,14 @@ def _paired_gaps(results: dict[str, dict]) -> dict[str, dict[str, Any]]:
     the last step and at every scored step. Reported beside the verdicts, not in them."""
 
     def gap(value: float, reference: float) -> float:
-        return round((value - reference) / reference, 4)
+        return round(_signed(value, reference), 4)
 
     paired: dict[str, dict[str, Any]] = {}
     for fast in (n for runs in FAST_RUNS.values() for n in runs):
-        if fast not in results or _reference(fast) not in results:
+        run, reference = results.get(fast), results.get(_reference(fast))
+        if run is None or reference is None:
             continue
-        run, reference = results[fast], results[_reference(fast)]
-        at = dict((step, loss) for step, loss in reference.get("held_out_curve", []))
+        at = dict(reference.get("held_out_curve", []))
         curve = [[s, gap(x, at[s])] for s, x in run.get("held_out_curve", []) if s in at]
         paired[fast] = {"final": gap(run["held_out_loss"], reference["held_out_loss"])}
         if curve:
