@@ -28,6 +28,6 @@ def test_the_demo_prints_entities_and_its_stderr_holds_no_warning() -> None:
     record = json.loads(done.stdout.strip().splitlines()[-1])
     assert record["text"].startswith("Ada Lovelace worked with Charles Babbage")
     found = {(e["text"], e["type"]) for e in record["entities"]}
-    # The shipped student is precise more than thorough on short sentences (docs/RESULTS.md):
-    # it finds Ada Lovelace here, not Charles Babbage.
+    # The shipped student misses obvious names on short sentences (docs/RESULTS.md): it finds
+    # Ada Lovelace here, not Charles Babbage.
     assert ("Ada Lovelace", "person") in found

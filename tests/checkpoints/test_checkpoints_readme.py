@@ -120,3 +120,22 @@ def test_evaluation_results_become_the_card_s_table(tmp_path: Path) -> None:
     assert "`uniner eval` on `zero-shot`, first 50 passages of each set (F1, %):" in table
     assert "| CrossNER_AI | 20.0 |" in table and "| **average** | 25.0 |" in table
     assert _front_matter(card)["library_name"] == "transformers"
+
+
+def test_the_dev_score_names_the_kept_checkpoint_s_step(tmp_path: Path) -> None:
+    # The trainer re-scores the model it keeps after the last step (logged at step 4); with the
+    # best checkpoint kept (step 2), the card names step 2.
+    (tmp_path / "uniner.json").write_text('{"style": "chat"}')
+    events = [
+        {"step": 2, "dev_precision": 30.0, "dev_recall": 10.0, "dev_f1": 15.0},
+        {"step": 4, "dev_precision": 20.0, "dev_recall": 5.0, "dev_f1": 8.0},
+        {"step": 4, "dev_precision": 30.0, "dev_recall": 10.0, "dev_f1": 15.0},
+    ]
+    (tmp_path / "train_log.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    assert "(step 4, " in render_readme(gather(tmp_path))  # no checkpoint state: the last step
+    state = tmp_path / "checkpoints" / "checkpoint-4"
+    state.mkdir(parents=True)
+    best = {"global_step": 4, "best_model_checkpoint": str(tmp_path / "ck" / "checkpoint-2")}
+    (state / "trainer_state.json").write_text(json.dumps(best))
+    card = render_readme(gather(tmp_path))
+    assert "Dev score during training (step 2, " in card and "F1 **15.0**" in card

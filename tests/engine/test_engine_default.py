@@ -30,8 +30,9 @@ def test_the_default_finds_the_obvious_entities(default_ner: NERModel) -> None:
     mentions = default_ner.extract(TEXT, ["person", "location", "organization"])
     found = {(m.text, m.type) for m in mentions}
     assert ("Hawaii", "location") in found
-    # The shipped student is precise more than thorough (docs/RESULTS.md): here it keeps
-    # Hawaii only; whatever it keeps must be one of the sentence's entities.
+    # The shipped student misses obvious names on short sentences (docs/RESULTS.md): here it
+    # keeps Hawaii and the University of Chicago, not Obama; whatever it keeps must be one of
+    # the sentence's entities.
     assert found <= {("Barack Obama", "person"), ("Obama", "person"), ("Hawaii", "location"),
                      ("University of Chicago", "organization")}  # fmt: skip
     for m in mentions:  # grounded: offsets point at the very text

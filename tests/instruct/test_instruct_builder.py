@@ -92,6 +92,24 @@ def test_dataset_specific_template_round_trips() -> None:
     assert back.to_official() == official
 
 
+def test_label_negatives_bounds_a_supervised_passage_s_empty_questions() -> None:
+    labels = ["person", "location", "organisation", "misc"]
+    rec = _record("Ada met Bob.", [("Ada", "person"), ("Bob", "person")], types=labels)
+    [every] = build_conversations([rec], dataset_specific="gum")
+    assert sorted(every.types) == sorted(labels)  # the paper's: every label, three of them []
+    asked = [build_conversations([rec], dataset_specific="gum", label_negatives=1, seed=s)[0]
+             for s in range(20)]  # fmt: skip
+    for conv in asked:
+        empty = [t for t, m in conv.answers if not m]
+        assert dict(conv.answers)["person"] == ["Ada", "Bob"] and len(empty) == 1
+        assert empty[0] in labels[1:]
+    assert len({t for c in asked for t, m in c.answers if not m}) > 1  # a sample, not the first
+    [none] = build_conversations([rec], dataset_specific="gum", label_negatives=0)
+    assert none.answers == [("person", ["Ada", "Bob"])]
+    with pytest.raises(ValueError, match="label_negatives"):
+        BuildConfig(label_negatives=-1)
+
+
 def test_dataset_specific_true_needs_record_names() -> None:
     with pytest.raises(ValueError, match="dataset name"):
         build_conversations([_record("x", [])], dataset_specific=True)

@@ -136,7 +136,7 @@ def gather(
         base=base,
         training=training,
         data=data,
-        dev_scores=_last_dev_scores(root / TRAIN_LOG),
+        dev_scores=_kept_dev_scores(root),
         evaluation=_read_json(results),
     )
 
@@ -164,7 +164,10 @@ def _data_sources(training: dict[str, Any] | None) -> list[DataSource]:
     return [DataSource.of(p) for p in inputs] or [DataSource.of(str(data))]
 
 
-def _last_dev_scores(log: Path) -> dict[str, Any] | None:
+def _kept_dev_scores(root: Path) -> dict[str, Any] | None:
+    # The trainer scores the model it keeps last, logged at the last step; with a best
+    # checkpoint kept, that model is the best checkpoint's, so name that checkpoint's step.
+    log = root / TRAIN_LOG
     if not log.is_file():
         return None
     last = None
@@ -173,7 +176,21 @@ def _last_dev_scores(log: Path) -> dict[str, Any] | None:
             event = json.loads(line)
             if "dev_f1" in event:
                 last = event
-    return last
+    kept = _best_checkpoint_step(root)
+    return {**last, "step": kept} if last is not None and kept is not None else last
+
+
+def _best_checkpoint_step(root: Path) -> int | None:
+    # A shipped folder carries trainer_state.json; a training output keeps it per checkpoint.
+    kept = root.glob("checkpoints/checkpoint-*/trainer_state.json")
+    states = [root / "trainer_state.json", *kept]
+    found = [s for s in states if s.is_file()]
+    if not found:
+        return None
+    newest = max(found, key=lambda s: (_read_json(s) or {}).get("global_step") or 0)
+    best = (_read_json(newest) or {}).get("best_model_checkpoint")
+    suffix = str(best or "").rpartition("checkpoint-")[2]
+    return int(suffix) if suffix.isdigit() else None
 
 
 # ---------------------------------------------------------------- rendering

@@ -22,6 +22,12 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="prefix 'Dataset: NAME' (supervised sets); '-' uses each record's dataset",
     )
+    parser.add_argument(
+        "--label-negatives",
+        type=int,
+        metavar="N",
+        help="dataset-specific sets: ask at most N absent labels per passage (default: all)",
+    )
     parser.add_argument("--max-length", type=int, default=1024, metavar="TOKENS")
     parser.add_argument("--tokenizer", metavar="NAME", help="measure lengths with it")
     parser.add_argument("--dev-fraction", type=float, default=0.05)
@@ -48,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         n_negatives=args.n_negatives,
         seed=args.seed,
         dataset_specific=True if named == "-" else (named or False),
+        label_negatives=args.label_negatives,
         max_length=args.max_length,
         dev_fraction=args.dev_fraction,
         max_passages=args.max_passages,

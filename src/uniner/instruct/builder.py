@@ -37,6 +37,10 @@ class BuildConfig:
             record's own ``dataset``; a string names the dataset for every record. Such a
             record is asked its dataset's label set (``record.types``) and no sampled negatives,
             since another set's type may well be present under its own definition.
+        label_negatives: for a dataset-specific record, ask at most this many of its label
+            set's types that have no mention in the passage (a seeded uniform sample); ``None``
+            asks them all. Every label asked of every passage makes most answers ``[]``, and a
+            small student learns to say nothing (docs/RESULTS.md, the ablations).
         max_length: token limit of one rendered conversation; longer ones are split.
         dev_fraction: share of passages held out for the dev set.
         max_dev: at most this many dev passages.
@@ -49,6 +53,7 @@ class BuildConfig:
     n_negatives: int = 2
     seed: int = 0
     dataset_specific: bool | str = False
+    label_negatives: int | None = None
     max_length: int = 1024
     dev_fraction: float = 0.05
     max_dev: int = 500
@@ -62,6 +67,8 @@ class BuildConfig:
             )
         if self.n_negatives < 0:
             raise ValueError(f"n_negatives must be >= 0, got {self.n_negatives}")
+        if self.label_negatives is not None and self.label_negatives < 0:
+            raise ValueError(f"label_negatives must be >= 0, got {self.label_negatives}")
         if self.max_length < 16:
             raise ValueError(f"max_length must be at least 16 tokens, got {self.max_length}")
         if not 0.0 <= self.dev_fraction < 1.0:
@@ -170,7 +177,11 @@ def _asked_types(
     rng: random.Random,
 ) -> list[str]:
     # Types with mentions, then the types the source says were asked (its known negatives).
-    types = unique([*(e.type for e in sorted(record.entities)), *record.types])
+    present = unique([e.type for e in sorted(record.entities)])
+    absent = [t for t in unique(record.types) if t not in present]
+    if dataset is not None and config.label_negatives is not None:
+        absent = rng.sample(absent, min(config.label_negatives, len(absent)))
+    types = present + absent
     if dataset is None:
         types += sampler.sample(types, config.n_negatives, rng)
     if config.shuffle_types:
