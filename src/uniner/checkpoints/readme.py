@@ -183,12 +183,11 @@ def _kept_dev_scores(root: Path) -> dict[str, Any] | None:
 def _best_checkpoint_step(root: Path) -> int | None:
     # A shipped folder carries trainer_state.json; a training output keeps it per checkpoint.
     kept = root.glob("checkpoints/checkpoint-*/trainer_state.json")
-    states = [root / "trainer_state.json", *kept]
-    found = [s for s in states if s.is_file()]
-    if not found:
+    states = [_read_json(s) or {} for s in [root / "trainer_state.json", *kept] if s.is_file()]
+    if not states:
         return None
-    newest = max(found, key=lambda s: (_read_json(s) or {}).get("global_step") or 0)
-    best = (_read_json(newest) or {}).get("best_model_checkpoint")
+    newest = max(states, key=lambda state: state.get("global_step") or 0)
+    best = newest.get("best_model_checkpoint")
     suffix = str(best or "").rpartition("checkpoint-")[2]
     return int(suffix) if suffix.isdigit() else None
 
