@@ -406,6 +406,13 @@ def _reference(name: str) -> str:
     return REFERENCES[family][fast.index(name) if name in fast else 0]
 
 
+def _rounded(key: str, value: Any) -> Any:
+    # Losses keep 6 decimals: a bfloat16 pass can differ from a float32 one in the fifth.
+    if not isinstance(value, float):
+        return value
+    return round(value, 6 if "loss" in key else 4)
+
+
 def _summary(results: dict[str, dict]) -> dict[str, Any]:
     references = {n for pair in REFERENCES.values() for n in pair}
     step_gaps: dict[str, float] = {}
@@ -418,10 +425,7 @@ def _summary(results: dict[str, dict]) -> dict[str, Any]:
         held_out_gaps[name] = round(_relative(r["held_out_loss"], reference["held_out_loss"]), 4)
     spread = {family: _spread(results, names) for family, names in REFERENCES.items()}
     summary: dict[str, Any] = {
-        "settings": {
-            n: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}
-            for n, r in results.items()
-        },
+        "settings": {n: {k: _rounded(k, v) for k, v in r.items()} for n, r in results.items()},
         "step_loss_gap_vs_fp32": step_gaps,
         "held_out_gap_vs_fp32": held_out_gaps,
         "fp32_spread": spread["full"],

@@ -76,7 +76,7 @@ def _bench(model: Path, settings: list[str], *options: str) -> dict:
     command = [sys.executable, str(SCRIPT), "--model", str(model), "--steps", "2", *options]
     command += ["--held-out", "1", "--batch-size", "2"]
     if "--lr" not in options:
-        command += ["--lr", "1e-2"]  # the tiny model moves
+        command += ["--lr", "1e-2", "--lora-lr", "5e-2"]  # the tiny model moves, LoRA too
     for name in settings:
         command += ["--only", name]
     out = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -99,8 +99,6 @@ def test_order_means_tell_a_systematic_gap_from_one_draw():
     assert bench._mean_gap(float32, "full") is None  # no fast run: nothing to compare
 
 
-# peft asks transformers the deprecated name while wrapping; nothing of ours.
-@pytest.mark.filterwarnings("ignore:`is_gradient_checkpointing` is deprecated:FutureWarning")
 def test_scoring_a_lora_bf16_run_leaves_the_random_stream_alone(tiny_model_dir: Path):
     import argparse
 
