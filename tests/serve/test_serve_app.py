@@ -127,6 +127,36 @@ def test_malformed_json_is_a_400(client: TestClient) -> None:
     assert response.json()["detail"].startswith("malformed JSON")
 
 
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (
+            b'{"text": "\xff\xfe", "types": ["person"]}',
+            "the request body is not valid UTF-8: byte 0xff at offset 10 (invalid start byte); "
+            "send JSON encoded as UTF-8",
+        ),
+        (
+            '{"text": "Zo\u00eb", "types": ["person"]}'.encode("latin-1"),
+            "the request body is not valid UTF-8: byte 0xeb at offset 12 (invalid continuation "
+            "byte); send JSON encoded as UTF-8",
+        ),
+    ],
+)
+def test_a_body_that_is_not_utf8_gets_a_400_that_says_so(
+    client: TestClient, body: bytes, detail: str
+) -> None:
+    response = client.post("/extract", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json() == {"detail": detail}
+
+
+def test_other_http_errors_keep_their_answers(client: TestClient) -> None:
+    assert client.get("/nope").json() == {"detail": "Not Found"}
+    wrong_method = client.get("/extract")
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["allow"] == "POST"
+
+
 def test_the_bad_input_corpus_gets_only_4xx_and_leaves_the_server_healthy(
     client: TestClient, model: GazetteerModel
 ) -> None:

@@ -112,14 +112,19 @@ def test_the_cli_serves_until_stopped(tiny_model_dir: Path) -> None:
     port = free_port()
     command = [sys.executable, "-m", "uniner", "serve", "--model", str(tiny_model_dir),
                "--port", str(port), "--max-types", "2", "--device", "cpu"]  # fmt: skip
+    # The key comes from the environment, as a deployment would pass it.
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "UNINER_API_KEY": "cli-key"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})  # fmt: skip
+                               env=env)  # fmt: skip
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        keyed = {"Authorization": "Bearer cli-key"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60, headers=keyed) as http:
             _wait_healthy(http, process)
+            refused = httpx.get(f"http://127.0.0.1:{port}/model", timeout=60)
             assert http.get("/model").json()["limits"]["max_types"] == 2
             too_many = http.post("/extract", json={"text": TEXT, "types": ["a", "b", "c"]})
             ok = http.post("/extract", json={"text": TEXT, "types": TYPES})
+        assert refused.status_code == 401
         assert too_many.status_code == 422
         assert "the limit is 2 (max_types)" in too_many.json()["detail"]
         assert ok.status_code == 200

@@ -8,6 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from serve_helpers import DEMO_NAMES, running
+
+from uniner.serve.app import create_app
+from uniner.serve.config import ServeConfig
+from uniner.serve.gazetteer import GazetteerModel
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
@@ -151,3 +156,43 @@ def test_the_page_with_the_real_engine_matches_the_api(
 
 def _score(score: float | None) -> str:
     return "—" if score is None else f"{score:.3f}"
+
+
+KEY = "page-key-7"
+
+
+@pytest.fixture(scope="module")
+def keyed_url() -> Iterator[str]:
+    config = ServeConfig(api_key=KEY)
+    with running(create_app(GazetteerModel(DEMO_NAMES), config)) as url:
+        yield url
+
+
+def test_the_page_asks_for_the_key_keeps_it_for_the_tab_and_sends_it(
+    page: Any, keyed_url: str, artifacts: Path
+) -> None:
+    page.goto(keyed_url)
+    # The page learns from /model's 401 that this server needs a key.
+    page.wait_for_selector("#auth:not([hidden])")
+    assert page.inner_text("#model-info") == "model information: this server needs an API key"
+    page.screenshot(path=str(artifacts / "serve-page-key.png"))
+    # A wrong key: the server's sentence, and the key field again.
+    page.fill("#api-key", "not-the-key")
+    page.click("#use-key")
+    page.click("#run")
+    page.wait_for_selector("body[data-state=done]")
+    assert page.inner_text("#error") == "Error 401: wrong API key"
+    assert page.is_visible("#auth")
+    assert page.is_hidden("#output")
+    # The right one: model information, then the extraction, as without a key.
+    page.fill("#api-key", KEY)
+    page.press("#api-key", "Enter")
+    page.wait_for_function(
+        "document.getElementById('model-info').textContent.startsWith('model: gazetteer')"
+    )
+    assert page.is_hidden("#auth")
+    assert page.evaluate("sessionStorage.getItem('uniner-api-key')") == KEY
+    run_extraction(page, keyed_url, TEXT, add=[], remove=["organization", "location", "date"])
+    assert page.is_hidden("#auth")  # kept for the tab: not asked again after the reload
+    assert page.is_hidden("#error")
+    assert marks(page) == [("Ada Lovelace", "person", 0, 12), ("Charles Babbage", "person", 25, 40)]

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
+
+# The environment variable read when --api-key is not given (an empty value counts as unset).
+API_KEY_ENV = "UNINER_API_KEY"
 
 # The ServeConfig fields exposed as --options, with their help.
 LIMIT_HELP = {
@@ -42,6 +46,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--host", default=defaults.host, help="address to bind (%(default)s)")
     parser.add_argument("--port", type=int, default=defaults.port, help="port (%(default)s)")
+    parser.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="require 'Authorization: Bearer KEY' on every route but /health, the page and "
+        f"the API docs (default: ${API_KEY_ENV}, which keeps the key out of the process list; "
+        "unset: no key)",
+    )
     limits = parser.add_argument_group("batching and limits")
     for name, help_text in LIMIT_HELP.items():
         default = getattr(defaults, name)
@@ -59,5 +70,8 @@ def run(args: argparse.Namespace) -> int:
     from uniner.serve.server import serve
 
     fields = ServeConfig.__dataclass_fields__
-    serve(ServeConfig(**{name: getattr(args, name) for name in fields}))
+    chosen = {name: getattr(args, name) for name in fields}
+    if chosen["api_key"] is None:
+        chosen["api_key"] = os.environ.get(API_KEY_ENV) or None
+    serve(ServeConfig(**chosen))
     return 0

@@ -16,17 +16,21 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Security
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.security import HTTPBearer
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from uniner import __version__
 from uniner.engine.options import REQUEST_NUMBERS, REQUEST_OPTIONS
 from uniner.prompts import TEMPLATE_VERSION
+from uniner.serve.auth import ApiKeyAuth
 from uniner.serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
 from uniner.serve.config import ServeConfig
-from uniner.serve.limits import BodySizeLimit, validation_message
+from uniner.serve.limits import BodySizeLimit, undecodable_message, validation_message
 from uniner.serve.schemas import (
     BatchKey,
     CheckedRequest,
@@ -73,7 +77,9 @@ def create_app(model: Predictor, config: ServeConfig | None = None) -> FastAPI:
 
     Args:
         model: anything with the engine's ``predict`` and ``info`` (see ``Predictor``).
-        config: limits and batching; ``ServeConfig()`` when None.
+        config: limits, batching and the API key; ``ServeConfig()`` when None. With
+            ``config.api_key`` set, every route but ``/health``, the page and the API docs
+            answers 401 without ``Authorization: Bearer <api_key>``.
 
     >>> from fastapi.testclient import TestClient  # doctest: +SKIP
     >>> client = TestClient(create_app(NERModel.from_pretrained()))  # doctest: +SKIP
@@ -104,6 +110,9 @@ def create_app(model: Predictor, config: ServeConfig | None = None) -> FastAPI:
     app.state.config = config
     app.state.batcher = batcher
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
+    if config.api_key is not None:
+        # Added last, so it runs first: a client without the key gets 401 for any body.
+        app.add_middleware(ApiKeyAuth, api_key=config.api_key)
     _add_error_handlers(app)
     _add_routes(app, model, config, batcher)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -116,10 +125,22 @@ def _add_routes(
     config: ServeConfig,
     batcher: MicroBatcher[BatchKey, str, Found],
 ) -> None:
+    # ApiKeyAuth checks the key; this only tells the OpenAPI docs (and /docs's Authorize
+    # button) that these routes take one.
+    keyed = [] if config.api_key is None else [Security(HTTPBearer(auto_error=False))]
+    refused: dict[int | str, dict[str, Any]] = {}
+    if keyed:
+        refused[401] = {"description": "no or wrong API key"}
+
     @app.post(
         "/extract",
         response_model=ExtractResult | ExtractBatchResult,
-        responses={400: {"description": "malformed JSON"}, 422: {"description": "bad input"}},
+        responses={
+            400: {"description": "malformed JSON"},
+            422: {"description": "bad input"},
+            **refused,
+        },
+        dependencies=keyed,
     )
     async def extract(request: ExtractRequest) -> JSONResponse:
         """Find the mentions of each type in the text(s)."""
@@ -139,7 +160,7 @@ def _add_routes(
         }
         return JSONResponse(body, status_code=200 if alive else 503)
 
-    @app.get("/model")
+    @app.get("/model", responses=refused, dependencies=keyed)
     async def model_card() -> dict[str, Any]:
         """The model, its prompt template, the request limits and the batching settings."""
         return {
@@ -207,6 +228,14 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestLimitError)
     async def over_limit(request: Request, exc: RequestLimitError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, exc.status)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        # FastAPI answers a body json.loads cannot decode with a bare "There was an error
+        # parsing the body", the UnicodeDecodeError as its cause: say what is wrong.
+        if isinstance(exc.__cause__, UnicodeDecodeError):
+            return JSONResponse({"detail": undecodable_message(exc.__cause__)}, 400)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:

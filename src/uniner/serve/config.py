@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -31,6 +31,9 @@ class ServeConfig:
         max_body_bytes: largest request body accepted.
         max_queue: most texts waiting for the model; beyond it the server answers 503.
         request_timeout_s: longest a request waits for its results before a 503.
+        api_key: when set, every route but ``/health``, the page and the API docs answers 401
+            without ``Authorization: Bearer <api_key>`` (``uniner serve --api-key`` or
+            ``UNINER_API_KEY``). Visible ASCII, no spaces; never printed (left out of ``repr``).
 
     >>> ServeConfig(port=8080).max_batch_size
     8
@@ -52,6 +55,7 @@ class ServeConfig:
     max_body_bytes: int = 1_000_000
     max_queue: int = 512
     request_timeout_s: float = 120.0
+    api_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         positive = (
@@ -77,6 +81,8 @@ class ServeConfig:
             )
         if not 0 <= self.port <= 65535:
             raise ValueError(f"ServeConfig.port must be in [0, 65535], got {self.port}")
+        if self.api_key is not None:
+            check_api_key(self.api_key)
 
     def limits(self) -> dict[str, Any]:
         """The limits a client must respect (what ``GET /model`` reports)."""
@@ -91,3 +97,20 @@ class ServeConfig:
             "max_queue": self.max_queue,
             "request_timeout_s": self.request_timeout_s,
         }
+
+
+def check_api_key(key: object) -> None:
+    """Raise unless ``key`` can travel in an HTTP header: a non-empty string of visible ASCII.
+
+    The message names the offending character, never the key.
+    """
+    if not isinstance(key, str):
+        raise TypeError(f"ServeConfig.api_key must be a string or None, got {type(key).__name__}")
+    if not key:
+        raise ValueError("ServeConfig.api_key must not be empty (None: no key)")
+    for index, char in enumerate(key):
+        if not "!" <= char <= "~":
+            raise ValueError(
+                "ServeConfig.api_key must be visible ASCII without spaces: "
+                f"character {index} is {char!r}"
+            )

@@ -75,3 +75,15 @@ def validation_message(errors: Sequence[Any]) -> str:
         where = ".".join(loc) or "body"
         lines.append(f"{where}: {error.get('msg', 'invalid')}")
     return "; ".join(lines) or "invalid request"
+
+
+def undecodable_message(err: UnicodeDecodeError) -> str:
+    """What is wrong with a body that is not text, e.g. ``the request body is not valid UTF-8:
+    byte 0xff at offset 10 (invalid start byte)``."""
+    encoding = err.encoding.upper().replace("_", "-")
+    bad = err.object[err.start : err.end]
+    what = f"byte 0x{bad.hex()}" if len(bad) == 1 else f"bytes 0x{bad.hex()}"
+    return (
+        f"the request body is not valid {encoding}: {what} at offset {err.start} ({err.reason}); "
+        "send JSON encoded as UTF-8"
+    )

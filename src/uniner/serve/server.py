@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import socket
 import threading
@@ -46,8 +47,18 @@ def serve(config: ServeConfig) -> None:
         raise MissingDependencyError("uvicorn", "serve") from err
     app = build_app(config)
     logger.info(
-        "serving %s on http://%s:%d/", config.model or "the default model", config.host, config.port
+        "serving %s on http://%s:%d/ (%s)",
+        config.model or "the default model",
+        config.host,
+        config.port,
+        "API key required" if config.api_key is not None else "no API key",
     )
+    if config.api_key is None and not _loopback(config.host):
+        logger.warning(
+            "listening on %s without an API key: anyone who reaches this port can use the "
+            "model (--api-key or UNINER_API_KEY)",
+            config.host,
+        )
     uvicorn.run(app, host=config.host, port=config.port, log_level="info")
 
 
@@ -77,6 +88,13 @@ def running(app: FastAPI, *, host: str = "127.0.0.1", port: int | None = None) -
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -12,6 +12,8 @@ const PRESET_TYPES = ["person", "organization", "location", "date"];
 
 const $ = (id) => document.getElementById(id);
 const types = [];
+// Where the API key lives: sessionStorage, so it is gone when the tab closes.
+const KEY_STORE = "uniner-api-key";
 
 function colourOf(type) {
   const key = type.toLowerCase();
@@ -130,6 +132,36 @@ async function errorMessage(response) {
   }
 }
 
+// fetch with the stored key, if any; a 401 means the server wants one (or another one).
+async function api(path, options = {}) {
+  const key = sessionStorage.getItem(KEY_STORE);
+  const headers = { ...(options.headers || {}) };
+  if (key) headers.Authorization = `Bearer ${key}`;
+  const response = await fetch(path, { ...options, headers });
+  if (response.status === 401) askForKey();
+  return response;
+}
+
+function askForKey() {
+  $("auth").hidden = false;
+  $("api-key").focus();
+}
+
+function useKey(event) {
+  event.preventDefault();
+  const key = $("api-key").value.trim();
+  // Header values must be visible ASCII; the server refuses other keys at start-up too.
+  if (!/^[\x21-\x7e]+$/.test(key)) {
+    showError("An API key is visible ASCII characters without spaces.");
+    return;
+  }
+  sessionStorage.setItem(KEY_STORE, key);
+  $("api-key").value = "";
+  $("auth").hidden = true;
+  showError("");
+  loadModelInfo();
+}
+
 async function run() {
   const text = $("text").value;
   const pending = $("type-input").value;
@@ -138,7 +170,7 @@ async function run() {
   $("run").disabled = true;
   $("busy").hidden = false;
   try {
-    const response = await fetch("/extract", {
+    const response = await api("/extract", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ text, types }),
@@ -163,7 +195,12 @@ async function run() {
 
 async function loadModelInfo() {
   try {
-    const info = await (await fetch("/model")).json();
+    const response = await api("/model");
+    if (response.status === 401) {
+      $("model-info").textContent = "model information: this server needs an API key";
+      return;
+    }
+    const info = await response.json();
     const limits = info.limits || {};
     $("model-info").textContent =
       `model: ${info.name ?? "?"} · up to ${limits.max_types} types and ` +
@@ -183,6 +220,7 @@ function init() {
     preset.addEventListener("click", () => addType(preset.dataset.type));
   }
   $("run").addEventListener("click", run);
+  $("auth").addEventListener("submit", useKey);
   $("text").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) run();
   });
