@@ -11,13 +11,24 @@ from uniner.errors import DataFormatError
 
 
 def read_text(path: Path) -> str:
-    """The file's text; a missing file or bad encoding becomes a clear error."""
+    """The file's text; a missing file or bad encoding becomes a clear error.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        DataFormatError: the file is not UTF-8 text (names the line and the byte).
+    """
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
+    data = path.read_bytes()
     try:
-        return path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise DataFormatError(path, None, f"UTF-8 text ({err.reason} at byte {err.start})") from err
+        line = data.count(b"\n", 0, err.start) + 1
+        bad = " ".join(f"0x{byte:02x}" for byte in data[err.start : err.end])
+        raise DataFormatError(
+            path, line, f"UTF-8 text ({err.reason}: {bad} at byte offset {err.start})"
+        ) from err
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
 
 
 def read_json(path: Path, expected: str) -> Any:

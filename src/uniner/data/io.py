@@ -1,14 +1,18 @@
 """Loading and writing datasets in every supported format.
 
-=========== ====================================================== =============
-format      what it holds                                          extension
-=========== ====================================================== =============
-uniner      official conversation JSON (per type, or multi-turn)   .json
-spans       span JSON ``sentence``/``entities[{name,type,pos}]``    .json
-conll       token ... tag columns, IOB1/IOB2/BIOES                 .conll .bio …
-jsonl       ``{"text", "entities": [{"start","end","type"}]}``     .jsonl
-pile-ner    Pile-NER instruction lines (read only)                 .jsonl
-=========== ====================================================== =============
+============ ====================================================== =============
+format       what it holds                                          extension
+============ ====================================================== =============
+uniner       official conversation JSON (per type, or multi-turn)   .json
+spans        span JSON ``sentence``/``entities[{name,type,pos}]``   .json
+conll        token ... tag columns, IOB1/IOB2/BIOES                 .conll .bio …
+jsonl        ``{"text", "entities": [{"start","end","type"}]}``     .jsonl
+pile-ner     Pile-NER instruction lines (read only)                 .jsonl
+label-studio Label Studio JSON tasks (``labels`` result regions)    .json
+doccano      doccano JSON lines ``{"text", "label": [[s, e, T]]}``  .jsonl
+prodigy      Prodigy JSON lines, ``spans``; accepted only (read)    .jsonl
+spacy        spaCy ``DocBin``: ``doc.ents`` and ``doc.spans["sc"]`` .spacy
+============ ====================================================== =============
 
 :func:`load_dataset` gives the dataset; :func:`read_dataset` also says which malformed lines
 ``skip_malformed`` left out (CoNLL files only: the other formats have no line to skip).
@@ -16,23 +20,37 @@ pile-ner    Pile-NER instruction lines (read only)                 .jsonl
 
 from __future__ import annotations
 
+import itertools
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from uniner.data.conll import SkippedLine, read_conll, write_conll
 from uniner.data.conversations import read_conversations, write_conversations
+from uniner.data.docbin import read_docbin, write_docbin
+from uniner.data.doccano import read_doccano, write_doccano
+from uniner.data.label_studio import read_label_studio, write_label_studio
 from uniner.data.labels import LabelMapSource, apply_label_map, effective_label_map
 from uniner.data.pile_ner import read_pile_ner
+from uniner.data.prodigy import read_prodigy
 from uniner.data.spans import read_jsonl_spans, read_spans, write_jsonl_spans, write_spans
 from uniner.errors import DataFormatError
 from uniner.types import AnnotatedText, Dataset
 
-FORMATS = ("uniner", "spans", "conll", "jsonl", "pile-ner")
-WRITABLE = ("uniner", "spans", "conll", "jsonl")
+# the formats of annotation tools, read for training, evaluation and statistics
+ANNOTATION_TOOLS = ("label-studio", "doccano", "prodigy", "spacy")
+FORMATS = ("uniner", "spans", "conll", "jsonl", "pile-ner", *ANNOTATION_TOOLS)
+WRITABLE = ("uniner", "spans", "conll", "jsonl", "label-studio", "doccano", "spacy")
 # formats whose labels are a dataset's tags (so the default map drops else/misc)
-TAGGED_FORMATS = ("spans", "conll", "jsonl")
+TAGGED_FORMATS = ("spans", "conll", "jsonl", *ANNOTATION_TOOLS)
 SPLITS = ("train", "dev", "valid", "validation", "test")
+# a Label Studio task's "data" object, seen at the start of a JSON list
+LABEL_STUDIO_TASK = re.compile(r'(?<!\\)"data"\s*:\s*\{')
+# keys only Prodigy's examples have, among the JSON-lines formats
+PRODIGY_KEYS = {"spans", "answer", "_input_hash", "_task_hash"}
+GUESS_LINES = 1000  # JSON lines looked at to tell doccano from uniner's jsonl
 CONLL_SUFFIXES = (".conll", ".conllu", ".bio", ".iob", ".iob2", ".bioes", ".tsv", ".txt")
 
 # A reader: (file, skip_malformed) -> (records, types in first-seen order, skipped lines).
@@ -56,6 +74,10 @@ READERS: dict[str, Reader] = {
     "conll": lambda path, skip_malformed: read_conll(path, skip_malformed=skip_malformed),
     "jsonl": _whole_file(read_jsonl_spans),
     "pile-ner": _whole_file(read_pile_ner),
+    "label-studio": _whole_file(read_label_studio),
+    "doccano": _whole_file(read_doccano),
+    "prodigy": _whole_file(read_prodigy),
+    "spacy": _whole_file(read_docbin),
 }
 
 
@@ -154,20 +176,48 @@ def guess_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in CONLL_SUFFIXES:
         return "conll"
+    if suffix == ".spacy":
+        return "spacy"
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     with path.open(encoding="utf-8", errors="replace") as handle:
         head = handle.read(4096).lstrip()
     if head.startswith("["):
-        return "uniner" if '"conversations"' in head else "spans"
+        if '"conversations"' in head:
+            return "uniner"
+        return "label-studio" if LABEL_STUDIO_TASK.search(head) else "spans"
     if head.startswith("{"):
         first = head.splitlines()[0]
         if '"doc_question_pairID"' in first:
             return "pile-ner"
-        return "uniner" if '"conversations"' in first else "jsonl"
+        return "uniner" if '"conversations"' in first else _json_lines_format(path)
     if suffix in (".json", ".jsonl"):
         raise DataFormatError(path, 1, "a JSON list or JSON lines (file starts otherwise)")
     return "conll"
+
+
+def _json_lines_format(path: Path) -> str:
+    """``prodigy``, ``doccano`` or ``jsonl``: the keys of the first record that tells them
+    apart (a record without mentions may not), else ``jsonl``."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in itertools.islice(handle, GUESS_LINES):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                return "jsonl"  # its reader names the line
+            if not isinstance(record, dict):
+                return "jsonl"
+            if PRODIGY_KEYS & record.keys():
+                return "prodigy"
+            entities = record.get("entities")
+            if isinstance(entities, list) and entities:
+                first = entities[0]
+                return "doccano" if isinstance(first, dict) and "start_offset" in first else "jsonl"
+            if "relations" in record or "label" in record or "labels" in record:
+                return "doccano"
+    return "jsonl"
 
 
 def write_dataset(
@@ -187,6 +237,12 @@ def write_dataset(
         write_conll(dataset, path)
     elif format == "jsonl":
         write_jsonl_spans(dataset, path)
+    elif format == "label-studio":
+        write_label_studio(dataset.records, path)
+    elif format == "doccano":
+        write_doccano(dataset.records, path)
+    elif format == "spacy":
+        write_docbin(dataset.records, path)
     else:
         raise ValueError(f"cannot write format {format!r}; choose one of {', '.join(WRITABLE)}")
     return path
