@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import pytest
 
 from uniner.cli import main
+from uniner.data import load_dataset
 from uniner.engine import NERModel
 from uniner.engine.results import Answer
 from uniner.errors import DataFormatError
@@ -278,3 +281,110 @@ def test_a_bad_threshold_is_refused_with_its_value(bad: str, capsys: pytest.Capt
         main(["extract", "-t", "person", "--threshold", bad, "Ada."])
     err = capsys.readouterr().err
     assert "threshold must be a number in [0, 1], got" in err and repr(bad) in err
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [("label-studio", "tasks.json"), ("doccano", "pre.jsonl"), ("spacy", "pre.spacy")],
+)
+def test_predictions_as_pre_annotations_read_back_as_the_same_mentions(
+    sure_of_ada: None, tmp_path: Path, capsys: pytest.CaptureFixture, fmt: str, name: str
+) -> None:
+    if fmt == "spacy":
+        pytest.importorskip("spacy")
+    source = tmp_path / "in.txt"
+    source.write_text("Ada met Bob.\nBob and Ada.\nNobody.\n", encoding="utf-8")
+    target = tmp_path / name
+    base = ["extract", "-t", "person", "--no-progress", "--input", str(source)]
+    assert main([*base, "--format", fmt, "--output", str(target)]) == 0
+    assert f"wrote 3 predictions to {target}" in capsys.readouterr().err
+    assert main(base) == 0  # the same predictions, as JSON lines on stdout
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    expected = [
+        [(e["start"], e["end"], e["text"], e["type"]) for e in p["entities"]] for p in printed
+    ]
+    assert expected == [
+        [(0, 3, "Ada", "person"), (8, 11, "Bob", "person")],
+        [(0, 3, "Bob", "person"), (8, 11, "Ada", "person")],
+        [],
+    ]
+    data = load_dataset(target)
+    assert [r.text for r in data] == ["Ada met Bob.", "Bob and Ada.", "Nobody."]
+    assert [[(e.start, e.end, e.text, e.type) for e in r.entities] for r in data] == expected
+
+
+def test_label_studio_pre_annotations_carry_the_model_and_scores(
+    sure_of_ada: None, tmp_path: Path
+) -> None:
+    target = tmp_path / "tasks.json"
+    args = ["extract", "-t", "person", "--format", "label-studio", "--output", str(target)]
+    assert main([*args, "Ada met Bob."]) == 0
+    [task] = json.loads(target.read_text(encoding="utf-8"))
+    [prediction] = task["predictions"]
+    ada, bob = 0.9 ** (1 / 3), 0.2 ** (1 / 3)
+    assert prediction["model_version"] == "sure-of-ada"
+    assert prediction["score"] == pytest.approx((ada + bob) / 2, abs=1e-6)
+    assert [(r["value"]["text"], r["score"]) for r in prediction["result"]] == [
+        ("Ada", pytest.approx(ada, abs=1e-6)),
+        ("Bob", pytest.approx(bob, abs=1e-6)),
+    ]
+
+
+def uniner_cli(*args: str | bytes) -> subprocess.CompletedProcess[bytes]:
+    """``python -m uniner ARGS`` in a process of its own, its arguments given as bytes."""
+    return subprocess.run(
+        [sys.executable, "-m", "uniner", *args], capture_output=True, timeout=300, check=False
+    )
+
+
+def test_a_text_argument_that_is_not_utf8_is_refused_saying_where() -> None:
+    done = uniner_cli("extract", "--model", "/nonexistent", "-t", "person", b"Ada \xff met Bob")
+    assert done.returncode == 2
+    err = done.stderr.decode("utf-8", errors="replace")
+    assert "TEXT is not valid UTF-8: byte 0xff at character 5 (after 'Ada '); re-encode" in err
+    assert "TextEncodeInput" not in err and "Traceback" not in err
+
+
+def test_an_input_file_that_is_not_utf8_is_refused_naming_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    source = tmp_path / "latin1.txt"
+    source.write_bytes("Ada met Bob.\nCaf\u00e9 Zo\u00e9.\n".encode("latin-1"))
+    # A missing model would fail later: the error shows the file was read first.
+    args = ["extract", "--model", "/nonexistent", "-t", "person", "--input", str(source)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"{source}, line 2: UTF-8 text (invalid continuation byte: 0xe9 at byte offset 16)" in err
+    )
+    source.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert main(args) == 2
+    assert f"{source}, line 1: UTF-8 text (invalid start byte: 0x89 at byte offset 0)" in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["-t", "person", ""], "TEXT is empty: give the text to extract from, or --input FILE"),
+        (["-t", "person", "  \n"], "TEXT is empty"),
+        (["-t", "", "Ada."], "no entity types given"),
+        (["-t", " ", "--input", "{blank}"], "no entity types given"),
+        (["-t", "person", "--input", "{blank}"], "no text to extract from (no non-blank line)"),
+        (
+            ["-t", "person", "--format", "spacy", "Ada."],
+            "--format spacy writes a file: give --output FILE",
+        ),
+    ],
+)
+def test_empty_arguments_are_refused_before_the_model_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture, args: list[str], expected: str
+) -> None:
+    blank = tmp_path / "blank.txt"
+    blank.write_text("\n  \n", encoding="utf-8")
+    args = [a.replace("{blank}", str(blank)) for a in args]
+    # /nonexistent would be reported if the model were loaded first.
+    assert main(["extract", "--model", "/nonexistent", *args]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "nonexistent" not in err

@@ -3,7 +3,10 @@
 Three ways in: TEXT (printed), ``--input FILE`` with no ``--output`` or ``--output FILE.jsonl``
 (the file's texts in memory, one JSON line each), and ``--input PATH... --output DIR``: a
 corpus job (:func:`uniner.extract.extract_corpus`), streamed into numbered parts with a
-manifest, resumable, and split across processes with ``--shard I/N``.
+manifest, resumable, and split across processes with ``--shard I/N``. ``--format
+label-studio|doccano|spacy --output FILE`` writes TEXT's or FILE's predictions as an
+annotation tool's pre-annotations. Arguments and input texts are checked before the model
+loads (about a minute), so a mistake is reported at once.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ def register(subparsers: Any) -> None:
         help="extract entities of any types from text, a file or a whole corpus",
         description="Ask the student about each type and print every mention with its "
         "character offsets, one JSON line per text. Give TEXT; or --input FILE (.txt: one "
-        'text per line; .jsonl: a "text" field per line) with --output FILE.jsonl; or, for a '
-        "corpus, --input PATH... (.txt, .jsonl, .parquet, folders of them, saved datasets) "
-        "with --output DIR: numbered parts and a manifest, streamed; re-running the same "
-        "command resumes.",
+        'text per line; .jsonl: a "text" field per line) with --output FILE.jsonl, or with '
+        "--format label-studio|doccano|spacy --output FILE for pre-annotations to correct in "
+        "that tool; or, for a corpus, --input PATH... (.txt, .jsonl, .parquet, folders of "
+        "them, saved datasets) with --output DIR: numbered parts and a manifest, streamed; "
+        "re-running the same command resumes.",
     )
     p.add_argument("text", nargs="?", help="the text (or use --input)")
     p.add_argument(
@@ -42,13 +46,15 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--output",
         default=None,
-        help="FILE.jsonl (one input file, in memory) or DIR (a corpus job); default: stdout",
+        help="FILE.jsonl (one input file, in memory), FILE (--format label-studio, doccano, "
+        "spacy) or DIR (a corpus job); default: stdout",
     )
     p.add_argument(
         "--format",
         default="uniner",
-        choices=("uniner", "gliner", "hf", "parquet"),
-        help="the entities' shape in JSON lines, or parquet (corpus jobs)",
+        choices=("uniner", "gliner", "hf", "parquet", "label-studio", "doccano", "spacy"),
+        help="the entities' shape in JSON lines, parquet (corpus jobs), or pre-annotations "
+        "for Label Studio (JSON tasks), doccano (JSON lines) or spaCy (a .spacy DocBin)",
     )
     p.add_argument("--dataset", default=None, help="dataset name for dataset-specific prompts")
     p.add_argument("--batch-size", type=int, default=8, help="windows decoded together")
@@ -110,13 +116,22 @@ def add_dtype_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from uniner.extract.files import ANNOTATION_FORMATS
+
     if (args.text is None) == (args.input is None):
         raise ValueError("give either TEXT or --input FILE")
-    corpus_job = args.output is not None and not args.output.endswith(".jsonl")
+    for number, value in enumerate(args.types, start=1):
+        _check_utf8(value, f"entity type {number} (-t)")
+    corpus_job = (
+        args.output is not None
+        and not args.output.endswith(".jsonl")
+        and args.format not in ANNOTATION_FORMATS
+    )
+    # Bad settings and unreadable texts fail here, before the model loads.
     if corpus_job:
-        config = _corpus_config(args)  # bad settings fail before the model loads
+        config = _corpus_config(args)
     else:
-        _check_single_file(args)
+        texts = _texts_in_memory(args)
     from uniner.engine import NERModel
 
     model = NERModel.from_pretrained(
@@ -132,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         result = extract_corpus(model, config, progress=not args.no_progress)
         print(result.summary(), file=sys.stderr)
         return 0
-    return _run_in_memory(model, args)
+    return _run_in_memory(model, texts, args)
 
 
 def _threshold(value: str) -> float:
@@ -178,8 +193,12 @@ def _corpus_config(args: argparse.Namespace) -> Any:
     )
 
 
-def _check_single_file(args: argparse.Namespace) -> None:
-    """TEXT, or one input file read into memory: the corpus options do not apply."""
+def _texts_in_memory(args: argparse.Namespace) -> list[str]:
+    """TEXT, or the texts of the one input file: checked, with the settings, before the model
+    loads. The corpus options do not apply; the annotation formats need ``--output FILE``."""
+    from uniner.extract.files import ANNOTATION_FORMATS, read_texts
+    from uniner.types import clean_types
+
     if args.input is not None and (len(args.input) != 1 or Path(args.input[0]).is_dir()):
         raise ValueError("several inputs or a folder need --output DIR (a corpus job)")
     if args.format == "parquet" or args.shard or args.id_field or args.text_field != "text":
@@ -187,12 +206,37 @@ def _check_single_file(args: argparse.Namespace) -> None:
             "--format parquet, --shard, --id-field and --text-field need --output DIR "
             "(a corpus job)"
         )
+    if args.format in ANNOTATION_FORMATS and args.output is None:
+        raise ValueError(f"--format {args.format} writes a file: give --output FILE")
+    clean_types(args.types)  # no type at all (-t "") is refused here
+    if args.input is None:
+        _check_utf8(args.text, "TEXT")
+        if not args.text.strip():
+            raise ValueError("TEXT is empty: give the text to extract from, or --input FILE")
+        return [args.text]
+    texts = read_texts(args.input[0])
+    if not texts:
+        raise ValueError(f"{args.input[0]}: no text to extract from (no non-blank line)")
+    return texts
 
 
-def _run_in_memory(model: Any, args: argparse.Namespace) -> int:
-    from uniner.extract.files import prediction_record, read_texts, write_predictions
+def _check_utf8(value: str, what: str) -> None:
+    """Refuse an argument that held bytes that are not UTF-8 (Python keeps each as a lone
+    surrogate, which the tokenizer cannot take), saying which byte and where."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        char = ord(value[err.start])
+        byte = f"byte 0x{char - 0xDC00:02x}" if 0xDC80 <= char <= 0xDCFF else f"U+{char:04X}"
+        raise ValueError(
+            f"{what} is not valid UTF-8: {byte} at character {err.start + 1} (after "
+            f"{value[max(0, err.start - 20) : err.start]!r}); re-encode it as UTF-8"
+        ) from err
 
-    texts = read_texts(args.input[0]) if args.input else [args.text]
+
+def _run_in_memory(model: Any, texts: list[str], args: argparse.Namespace) -> int:
+    from uniner.extract.files import model_version, prediction_record, write_predictions
+
     predictions = model.predict(
         texts,
         args.types,
@@ -202,7 +246,8 @@ def _run_in_memory(model: Any, args: argparse.Namespace) -> int:
         **_options(args),
     )
     if args.output:
-        write_predictions(predictions, args.output, args.format)
+        version = model_version(model)
+        write_predictions(predictions, args.output, args.format, model_version=version)
         print(f"wrote {len(predictions)} predictions to {args.output}", file=sys.stderr)
     else:
         for prediction in predictions:
