@@ -8,12 +8,16 @@ Nothing here loads model weights; the engine and the trainer each load them thei
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from uniner.errors import ModelLoadError
 from uniner.paths import DEFAULT_MODEL_HUB_ID, resources, smollm2_gguf
+
+# What a Hugging Face Hub id can look like: "name" or "owner/name".
+HUB_ID = re.compile(r"[\w.-]+(/[\w.-]+)?")
 
 
 @dataclass(frozen=True)
@@ -75,10 +79,34 @@ def resolve(name_or_path: str | Path | None, adapter: str | Path | None = None) 
         return ResolvedModel(_adapter_base(path), path, str(name_or_path))
     if path.exists() and not path.is_dir():
         raise ModelLoadError(f"not a model directory or .gguf file: {path}")
-    looks_local = path.is_absolute() or str(name_or_path).startswith((".", "~"))
-    if looks_local and not path.is_dir():
+    if not path.is_dir() and names_a_folder(str(name_or_path)):
         raise ModelLoadError(f"model directory not found: {path}")
     return ResolvedModel(str(name_or_path), adapter_path, str(name_or_path))
+
+
+def names_a_folder(name: str) -> bool:
+    """Whether ``name`` can only mean a local folder, never a hub id: an absolute path, one
+    starting with ``.`` or ``~``, one no hub id looks like (``a/b/c``), or ``owner/name`` where
+    ``owner`` is a folder here (``students/s`` beside a ``students/`` folder).
+
+    ``students/s`` with no ``students/`` folder is a well-formed hub id too; if loading it fails,
+    :func:`load_error` says that no such folder exists either.
+    """
+    if Path(name).is_absolute() or name.startswith((".", "~")) or not HUB_ID.fullmatch(name):
+        return True
+    owner, slash, _ = name.partition("/")
+    return bool(slash) and Path(owner).is_dir()
+
+
+def load_error(resolved: ResolvedModel, err: Exception) -> ModelLoadError:
+    """The error for a resolved model whose weights or tokenizer failed to load. A hub id that
+    is no folder here says so, so a mistyped folder is not reported as a hub connection error.
+    """
+    where = ""
+    if resolved.base == resolved.name and not Path(resolved.name).exists():
+        where = f"there is no folder {resolved.name!r} here, and as a Hugging Face Hub id it "
+        where += "failed: "
+    return ModelLoadError(f"could not load model {resolved.name!r}: {where}{err}")
 
 
 def tokenizer_source(resolved: ResolvedModel) -> str:

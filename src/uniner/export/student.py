@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from uniner.checkpoints import read_model_card, resolve, tokenizer_source
+from uniner.checkpoints.resolve import load_error
 from uniner.errors import ModelLoadError
 from uniner.paths import smollm2_gguf
 from uniner.prompts import Style, pick_style
@@ -57,7 +58,7 @@ def load_student(student: str | Path | None) -> MergedStudent:
             tokenizer = AutoTokenizer.from_pretrained(tokenizer_source(resolved))
             model = AutoModelForCausalLM.from_pretrained(resolved.base, dtype=torch.float32)
         except Exception as err:  # transformers raises OSError, ValueError, HTTP errors...
-            raise ModelLoadError(f"could not load model {resolved.name!r}: {err}") from err
+            raise load_error(resolved, err) from err
         if resolved.adapter is not None:
             from peft import PeftModel
 
