@@ -56,3 +56,26 @@ def test_template_version_mismatch_is_refused(tmp_path: Path) -> None:
     ResponseCache(path, template_version="v1").close()
     with pytest.raises(CacheMismatchError, match="made with prompt template 'v1', not 'v2'"):
         ResponseCache(path, template_version="v2")
+
+
+def test_batch_answers_are_marked_and_older_caches_gain_the_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)  # the schema before the Batch API, with one online answer
+    old.executescript(
+        "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE responses (key TEXT PRIMARY KEY, backend TEXT NOT NULL, model TEXT NOT "
+        "NULL, request TEXT NOT NULL, text TEXT NOT NULL, prompt_tokens INTEGER NOT NULL, "
+        "completion_tokens INTEGER NOT NULL, seconds REAL NOT NULL, finish_reason TEXT, "
+        "created REAL NOT NULL);"
+        "INSERT INTO responses VALUES ('k0', 'openai', 'm', '{}', '[]', 3, 2, 0.5, 'stop', 0);"
+    )
+    old.close()
+    with ResponseCache(path) as cache:
+        assert cache.get("k0") == TeacherResponse("[]", 3, 2, 0.5, "stop", batch=False)
+        batch = TeacherResponse("[('Ada', 'person')]", 12, 5, 0.0, "stop", batch=True)
+        cache.put("k1", batch, backend="openai", model="m", request={})
+    with ResponseCache(path) as again:
+        assert again.get_many(["k0", "k1"]) == {
+            "k0": TeacherResponse("[]", 3, 2, 0.5, "stop"),
+            "k1": batch,
+        }

@@ -3,6 +3,8 @@
 WAL journaling with ``synchronous=NORMAL`` makes each commit survive a killed process (only a
 power cut can lose the last ones), so a ``kill -9`` loses at most the requests in flight. The
 cache records the prompt-template version it was made with and refuses to open under another.
+Answers from the Batch API (billed at half price) are marked in the ``batch`` column, which
+older cache files gain when they are opened.
 """
 
 from __future__ import annotations
@@ -29,9 +31,14 @@ CREATE TABLE IF NOT EXISTS responses (
     completion_tokens INTEGER NOT NULL,
     seconds REAL NOT NULL,
     finish_reason TEXT,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    batch INTEGER NOT NULL DEFAULT 0
 );
 """
+COLUMNS = (
+    "key, backend, model, request, text, prompt_tokens, completion_tokens, seconds, "
+    "finish_reason, created, batch"
+)
 
 
 class ResponseCache:
@@ -55,7 +62,15 @@ class ResponseCache:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._add_batch_column()
         self._check_version(template_version)
+
+    def _add_batch_column(self) -> None:
+        # Caches written before the Batch API was supported lack the column: their answers
+        # were all online ones, which the default says.
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
+        if "batch" not in columns:
+            self._db.execute("ALTER TABLE responses ADD COLUMN batch INTEGER NOT NULL DEFAULT 0")
 
     def _check_version(self, version: str) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE name='template_version'").fetchone()
@@ -79,12 +94,12 @@ class ResponseCache:
             chunk = keys[i : i + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                "SELECT key, text, prompt_tokens, completion_tokens, seconds, finish_reason "
-                f"FROM responses WHERE key IN ({marks})",
+                "SELECT key, text, prompt_tokens, completion_tokens, seconds, finish_reason, "
+                f"batch FROM responses WHERE key IN ({marks})",
                 chunk,
             )
-            for key, *fields in rows:
-                found[key] = TeacherResponse(*fields)
+            for key, text, prompt, completion, seconds, finish, batch in rows:
+                found[key] = TeacherResponse(text, prompt, completion, seconds, finish, bool(batch))
         return found
 
     def put(
@@ -92,7 +107,7 @@ class ResponseCache:
     ) -> None:
         """Store one response and commit at once."""
         self._db.execute(
-            "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO responses ({COLUMNS}) VALUES ({', '.join('?' * 11)})",
             (
                 key,
                 backend,
@@ -104,6 +119,7 @@ class ResponseCache:
                 response.seconds,
                 response.finish_reason,
                 time.time(),
+                int(response.batch),
             ),
         )
 

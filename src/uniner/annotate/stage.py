@@ -6,7 +6,9 @@ Outputs in ``config.out``:
 * ``passages.jsonl``   - the sampled passages with provenance, in corpus order;
 * ``annotations.jsonl``- one ``AnnotatedText`` per kept passage, in the same order;
 * ``stats.json``       - drops by reason, mentions, types, usage and cost;
-* ``drops.png``, ``types.png``, ``shares.png`` - the figures.
+* ``drops.png``, ``types.png``, ``shares.png`` - the figures;
+* with ``config.batch``: ``batches.json`` (the batches submitted, see ``batch_journal``), their
+  ``batch-NNNN-input.jsonl`` files and ``batch_errors.jsonl`` (the requests no batch answered).
 
 Everything written depends only on the sample and the cached answers, never on the order
 in which answers arrived, so a resumed run writes exactly what an uninterrupted one does.
@@ -20,7 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
@@ -28,7 +30,7 @@ from uniner.annotate.cache import ResponseCache
 from uniner.annotate.config import AnnotateConfig
 from uniner.annotate.filtering import FilterResult, filter_answer
 from uniner.annotate.plots import write_plots
-from uniner.annotate.stats import Usage, annotation_stats
+from uniner.annotate.stats import BATCH_DISCOUNT, annotation_stats, cost_report
 from uniner.annotate.teacher import Messages, Teacher, TeacherResponse, request_key
 from uniner.corpus.chunking import TokenCounter
 from uniner.corpus.passage import Passage
@@ -36,6 +38,9 @@ from uniner.corpus.passages import sample_passages
 from uniner.errors import TeacherError
 from uniner.prompts import teacher_messages
 from uniner.types import AnnotatedText
+
+if TYPE_CHECKING:
+    from uniner.annotate.batch import OpenAIBatch
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,23 @@ def make_teacher(config: AnnotateConfig) -> Teacher:
     )
 
 
+def make_batch(config: AnnotateConfig) -> OpenAIBatch:
+    """The Batch API client the config names (``config.batch``)."""
+    from uniner.annotate.batch import OpenAIBatch
+    from uniner.annotate.openai_teacher import RetryPolicy
+
+    assert config.teacher_url and config.teacher_model  # checked by AnnotateConfig
+    return OpenAIBatch(
+        config.teacher_url,
+        config.teacher_model,
+        folder=config.out,
+        timeout=config.timeout,
+        retry=RetryPolicy(max_retries=config.max_retries),
+        poll_seconds=config.batch_poll,
+        batch_size=config.batch_size,
+    )
+
+
 def annotate(
     config: AnnotateConfig,
     *,
@@ -84,7 +106,8 @@ def annotate(
 
     Args:
         config: the run's options.
-        teacher: a teacher to use instead of the one ``config`` names.
+        teacher: a teacher to use instead of the one ``config`` names (with ``config.batch``,
+            the one that answers online what the batches did not).
         counter: an already loaded token counter (else loaded from ``config.corpus``).
         progress: show progress bars.
 
@@ -100,14 +123,22 @@ def annotate(
     _write_jsonl(out / "passages.jsonl", [p.to_dict() for p in passages])
     teacher = teacher or make_teacher(config)
     requests = [_request(p, config, teacher) for p in passages]
+    batch_stats = None
     with ResponseCache(config.cache_path) as cache:
-        answers, sent = asyncio.run(_answer_all(requests, teacher, cache, config, progress))
+        if config.batch:
+            answers, sent, batch_stats = _answer_by_batch(
+                requests, teacher, cache, config, progress
+            )
+        else:
+            answers, sent = asyncio.run(_answer_all(requests, teacher, cache, config, progress))
     results = [_filter(r.passage, answers.get(r.key), config) for r in requests]
     records = [r.record for r in results if r.record is not None]
     _write_jsonl(out / "annotations.jsonl", [r.to_dict() for r in records])
     stats = annotation_stats(results)
     stats["corpus"] = asdict(report)
     stats["usage"] = _usage(answers, sent, config)
+    if batch_stats is not None:
+        stats["batch"] = batch_stats
     stats["seconds"] = round(time.perf_counter() - started, 2)
     _write_json(out / "stats.json", stats)
     write_plots(stats, out)
@@ -192,15 +223,68 @@ async def _answer_all(
     return answers, sent
 
 
+def _answer_by_batch(
+    requests: Sequence[Request],
+    teacher: Teacher,
+    cache: ResponseCache,
+    config: AnnotateConfig,
+    progress: bool,
+) -> tuple[dict[str, TeacherResponse], list[TeacherResponse], dict[str, Any]]:
+    """Like ``_answer_all``, through the Batch API; what it did goes into ``stats["batch"]``.
+
+    What no batch answered is sent online by ``teacher`` (``batch_errors="online"``) or left
+    unanswered; either way it is listed in ``batch_errors.jsonl``.
+    """
+    if (teacher.backend, teacher.model) != ("openai", config.teacher_model):
+        raise ValueError(
+            "with batch, the online teacher must be the batch's model ('openai', "
+            f"{config.teacher_model!r}) so both share cache keys, got "
+            f"({teacher.backend!r}, {teacher.model!r})"
+        )
+    answers = cache.get_many(r.key for r in requests)
+    todo = {r.key: r.messages for r in requests if r.key not in answers}
+    outcome = make_batch(config).run(todo, config.sampling, cache, progress=progress)
+    wanted = {r.key for r in requests}
+    sent = [response for key, response in outcome.answers.items() if key in wanted]
+    answers.update((k, v) for k, v in outcome.answers.items() if k in wanted)
+    failed = [r for r in requests if r.key in outcome.errors and r.key not in answers]
+    if failed and config.batch_errors == "online":
+        online, online_sent = asyncio.run(_answer_all(failed, teacher, cache, config, progress))
+        answers.update(online)
+        sent += online_sent
+    rows = [
+        {
+            "passage": r.passage.id,
+            "key": r.key,
+            "error": outcome.errors[r.key],
+            "answered_online": r.key in answers,
+        }
+        for r in failed
+    ]
+    _write_jsonl(Path(config.out) / "batch_errors.jsonl", rows)
+    stats = {
+        "batches": outcome.batches,
+        "errors": len(failed),
+        "answered_online": sum(r.key in answers for r in failed),
+        "errors_file": "batch_errors.jsonl",
+    }
+    return answers, sent, stats
+
+
 def _usage(
     answers: dict[str, TeacherResponse], sent: list[TeacherResponse], config: AnnotateConfig
 ) -> dict[str, Any]:
     prices = (config.price_input, config.price_output)
+    price_per_million = {"input": prices[0], "output": prices[1]}
+    if config.batch:
+        price_per_million.update(
+            batch_input=prices[0] * BATCH_DISCOUNT, batch_output=prices[1] * BATCH_DISCOUNT
+        )
     return {
-        "total": Usage.of(list(answers.values())).to_dict(*prices),
-        "this_run": Usage.of(sent).to_dict(*prices),
+        "total": cost_report(list(answers.values()), *prices),
+        "this_run": cost_report(sent, *prices),
         "cache_hits": len(answers) - len(sent),
-        "price_per_million": {"input": prices[0], "output": prices[1]},
+        "price_per_million": price_per_million,
     }
 
 

@@ -12,6 +12,7 @@ from uniner.annotate.filtering import FilterResult, count_reasons
 from uniner.annotate.teacher import TeacherResponse
 
 TOP_TYPES = 30
+BATCH_DISCOUNT = 0.5  # the Batch API bills half the online price per token
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,33 @@ class Usage:
             "completion_tokens": self.completion_tokens,
             "cost_usd": round(self.cost(price_input, price_output), 6),
         }
+
+
+def cost_report(
+    responses: Sequence[TeacherResponse], price_input: float, price_output: float
+) -> dict[str, Any]:
+    """Tokens and cost of ``responses``: batch answers at half price, online ones at full.
+
+    When some came through the Batch API, ``batch`` gives their part, and ``online_cost_usd``
+    what they would have cost online.
+
+    >>> report = cost_report([TeacherResponse("[]", 1000, 100),
+    ...     TeacherResponse("[]", 1000, 100, batch=True)], 2.0, 10.0)
+    >>> report["cost_usd"], report["batch"]["cost_usd"], report["batch"]["online_cost_usd"]
+    (0.0045, 0.0015, 0.003)
+    """
+    online = Usage.of([r for r in responses if not r.batch])
+    batch = Usage.of([r for r in responses if r.batch])
+    batch_prices = (price_input * BATCH_DISCOUNT, price_output * BATCH_DISCOUNT)
+    report = Usage.of(responses).to_dict(price_input, price_output)
+    cost = online.cost(price_input, price_output) + batch.cost(*batch_prices)
+    report["cost_usd"] = round(cost, 6)
+    if batch.requests:
+        report["batch"] = {
+            **batch.to_dict(*batch_prices),
+            "online_cost_usd": round(batch.cost(price_input, price_output), 6),
+        }
+    return report
 
 
 def type_shares(type_counts: Counter[str]) -> dict[str, float]:

@@ -35,13 +35,17 @@ class SamplingParams:
 
 @dataclass(frozen=True)
 class TeacherResponse:
-    """One answer and what it cost."""
+    """One answer and what it cost.
+
+    ``batch`` marks an answer that came through the Batch API, billed at half price.
+    """
 
     text: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
     finish_reason: str | None = None
+    batch: bool = False
 
 
 @runtime_checkable

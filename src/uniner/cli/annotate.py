@@ -41,6 +41,21 @@ def register(subparsers: Any) -> None:
     p.add_argument("--price-input", type=float, default=0.0, help="USD per 1M prompt tokens")
     p.add_argument("--price-output", type=float, default=0.0, help="USD per 1M completion tokens")
     p.add_argument("--keep-empty", action="store_true", help="keep passages with no mention")
+    p.add_argument(
+        "--batch",
+        action="store_true",
+        help="send the requests through the OpenAI Batch API (half price, answers within 24 h); "
+        "re-running resumes the batches recorded in OUT/batches.json",
+    )
+    p.add_argument(
+        "--batch-errors",
+        choices=("online", "report"),
+        default="online",
+        help="requests a batch did not answer: send them online, or only list them in "
+        "OUT/batch_errors.jsonl (default: online)",
+    )
+    p.add_argument("--batch-size", type=int, default=50_000, help="requests per batch")
+    p.add_argument("--batch-poll", type=float, default=30.0, help="seconds between status checks")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
 
@@ -77,10 +92,17 @@ def run(args: argparse.Namespace) -> int:
         price_input=args.price_input,
         price_output=args.price_output,
         keep_empty=args.keep_empty,
+        batch=args.batch,
+        batch_errors=args.batch_errors,
+        batch_size=args.batch_size,
+        batch_poll=args.batch_poll,
     )
     stats = annotate(config, progress=not args.no_progress).stats
     summary = {k: stats[k] for k in ("passages", "usage")}
     summary["mentions_kept"] = stats["mentions"]["kept"]
     summary["types"] = stats["types"]["distinct"]
+    if "batch" in stats:
+        summary["batch"] = {k: v for k, v in stats["batch"].items() if k != "batches"}
+        summary["batch"]["ids"] = [b["id"] for b in stats["batch"]["batches"]]
     print(json.dumps(summary, indent=2))
     return 0
