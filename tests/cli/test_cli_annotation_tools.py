@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,23 @@ def test_build_data_from_prodigy_and_doccano(tmp_path: Path) -> None:
         ("PERSON", "Bob"),
     ]
     assert mentions["EU rejects German call to boycott British lamb."] == [("ORG", "EU")]
+
+
+def test_eval_a_registered_label_studio_set_against_docbin_predictions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("spacy")
+    from uniner.data import load_dataset, write_dataset
+
+    gold = load_dataset(TOOLS / "label_studio_export.json")
+    gold.records[0].entities = gold.records[0].entities[:1]  # the prediction misses London
+    (tmp_path / "predictions").mkdir()
+    write_dataset(gold, tmp_path / "predictions" / "people.spacy", format="spacy")
+    shutil.copy(TOOLS / "label_studio_export.json", tmp_path / "export.json")
+    config = tmp_path / "mine.yaml"
+    config.write_text("datasets:\n  people: {path: export.json}\n", encoding="utf-8")
+    argv = ["eval", "--config", str(config), "--benchmark", "people", "--metric", "strict"]
+    predictions = str(tmp_path / "predictions")
+    out = run_json(capsys, *argv, "--predictions", predictions, "--json", "--no-progress")
+    people = out["datasets"]["people"]
+    assert (people["precision"], people["recall"]) == (1.0, 0.75)  # 3 of the 4 gold mentions
