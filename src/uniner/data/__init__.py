@@ -1,4 +1,5 @@
-"""Reading and writing NER data: the official conversations, span JSON, CoNLL, JSONL, Pile-NER.
+"""Reading and writing NER data: the official conversations, span JSON, CoNLL, JSONL, Pile-NER,
+and the files of annotation tools (Label Studio, doccano, Prodigy, spaCy DocBin).
 
 >>> from uniner.data import load_dataset
 >>> from uniner.paths import resources
