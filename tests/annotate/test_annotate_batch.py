@@ -254,6 +254,22 @@ def test_the_online_teacher_must_share_the_batch_keys(
         annotate(config, teacher=Other(), counter=counter, progress=False)
 
 
+def test_an_online_run_refuses_a_folder_with_unfinished_batches(
+    tmp_path: Path, server: BatchServer, counter: TokenCounter
+) -> None:
+    server.outcomes = ["completed"]
+    run(tmp_path, server, counter, batch=True)
+    (entry,) = journal(tmp_path)
+    entry["ingested"] = False  # as if stopped while the batch ran
+    (tmp_path / "batches.json").write_text(json.dumps({"batches": [entry]}))
+    with pytest.raises(ValueError, match=r"holds 1 unfinished batch\(es\) \(batch-2\): run again"):
+        run(tmp_path, server, counter)
+    assert server.chat_requests == 0
+    run(tmp_path, server, counter, batch=True)  # collects it (already answered: from the cache)
+    run(tmp_path, server, counter)  # and an online run is welcome again
+    assert (server.batches_created, server.chat_requests) == (1, 0)
+
+
 def test_batch_options_are_checked(tmp_path: Path) -> None:
     corpus = CorpusConfig(str(CORPUS))
     with pytest.raises(ValueError, match="batch needs the openai backend, got backend='trans"):

@@ -117,6 +117,8 @@ def annotate(
     """
     started = time.perf_counter()
     out = Path(config.out)
+    if not config.batch:
+        _refuse_unfinished_batches(out)
     out.mkdir(parents=True, exist_ok=True)
     _write_json(out / "config.json", config.to_dict())
     passages, report = sample_passages(config.corpus, counter=counter, progress=progress)
@@ -269,6 +271,21 @@ def _answer_by_batch(
         "errors_file": "batch_errors.jsonl",
     }
     return answers, sent, stats
+
+
+def _refuse_unfinished_batches(out: Path) -> None:
+    """An online run must not send again what a batch of this folder is still answering."""
+    from uniner.annotate.batch import JOURNAL
+    from uniner.annotate.batch_journal import BatchJournal
+
+    unfinished = BatchJournal(out / JOURNAL).pending()
+    if unfinished:
+        ids = ", ".join(str(e.batch_id) for e in unfinished)
+        raise ValueError(
+            f"{out / JOURNAL} holds {len(unfinished)} unfinished batch(es) ({ids}): run again "
+            "with batch on (--batch) to collect their answers, or delete the file to abandon "
+            "them (they are billed all the same)"
+        )
 
 
 def _usage(
