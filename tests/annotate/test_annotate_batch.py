@@ -136,6 +136,18 @@ def test_a_batch_run_writes_what_the_online_run_writes_at_half_price(
     assert again.stats["usage"]["total"] == result.stats["usage"]["total"]  # batch price kept
 
 
+def test_progress_shows_the_batches_and_no_progress_is_silent(
+    tmp_path: Path, server: BatchServer, counter: TokenCounter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path / "a", server.url, batch=True)
+    annotate(config, counter=counter, progress=True)
+    err = capsys.readouterr().err
+    assert "annotate: submitted batch batch-2 (5 requests, batch-0000-input.jsonl)" in err
+    assert "batch: 100%" in err and "5/5" in err and "completed=1" in err
+    run(tmp_path / "b", server, counter, batch=True)
+    assert capsys.readouterr() == ("", "")
+
+
 def test_requests_failed_inside_the_batch_are_sent_online(
     tmp_path: Path, server: BatchServer, counter: TokenCounter
 ) -> None:
