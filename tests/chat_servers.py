@@ -153,8 +153,10 @@ class BatchServer:
     ``in_progress``, then (while ``hold`` is False) the outcome popped from ``outcomes``
     (``completed`` when empty): ``completed``; ``expired`` (the first ``expire_after``
     requests answered, the rest ``batch_expired`` in the error file); ``failed`` (validation
-    failed, no result files). In a completed or expired batch, a request whose user message
-    contains one of ``fail_in_batch`` gets a 500 in the error file.
+    failed, no result files). An input file with a custom_id longer than 64 characters or
+    repeated, or a line not for ``POST /v1/chat/completions``, fails its batch the same way, with
+    the lines named. In a completed or expired batch, a request whose user message contains one
+    of ``fail_in_batch`` gets a 500 in the error file.
 
     Counters: ``files_created``, ``batches_created``, ``retrieves``, ``chat_requests``.
     """
@@ -247,6 +249,7 @@ class BatchServer:
         assert request["endpoint"] == "/v1/chat/completions", request
         assert request["completion_window"] == "24h", request
         lines = self.files[request["input_file_id"]]["data"].decode().splitlines()
+        invalid = _invalid_lines([json.loads(line) for line in lines])
         self.batches_created += 1
         batch_id = self._new_id("batch")
         self.batches[batch_id] = {
@@ -257,11 +260,12 @@ class BatchServer:
             "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
             "metadata": request.get("metadata"),
             "outcome": self.outcomes.pop(0) if self.outcomes else "completed",
+            "invalid": invalid,
         }  # fmt: skip
         return self._public(batch_id)
 
     def _public(self, batch_id: str) -> dict[str, Any]:
-        return {k: v for k, v in self.batches[batch_id].items() if k != "outcome"}
+        return {k: v for k, v in self.batches[batch_id].items() if k not in ("outcome", "invalid")}
 
     def _retrieve(self, batch_id: str) -> dict[str, Any]:
         self.retrieves += 1
@@ -273,9 +277,9 @@ class BatchServer:
         return self._public(batch_id)
 
     def _finish(self, batch: dict[str, Any]) -> None:
-        if batch["outcome"] == "failed":
+        if batch["outcome"] == "failed" or batch["invalid"]:
             batch["status"] = "failed"
-            batch["errors"] = {"object": "list", "data": [
+            batch["errors"] = {"object": "list", "data": batch["invalid"] or [
                 {"code": "invalid_request", "message": "scripted validation failure",
                  "line": 1, "param": None},
             ]}  # fmt: skip
@@ -306,6 +310,28 @@ class BatchServer:
 
     def _complete(self, body: dict[str, Any]) -> dict[str, Any]:
         return completion(self.answer(body["messages"][-1]["content"]))
+
+
+def _invalid_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The validation errors of a batch input file, as the Batch API reports them."""
+    errors = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        custom_id = line.get("custom_id")
+        problem = (
+            "custom_id must be a string of at most 64 characters"
+            if not isinstance(custom_id, str) or not 0 < len(custom_id) <= 64
+            else "custom_id is not unique"
+            if custom_id in seen
+            else "method must be POST and url /v1/chat/completions"
+            if (line.get("method"), line.get("url")) != ("POST", "/v1/chat/completions")
+            else None
+        )
+        seen.add(str(custom_id))
+        if problem:
+            errors.append({"code": "invalid_request", "message": problem, "line": number,
+                           "param": None})  # fmt: skip
+    return errors
 
 
 def serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:

@@ -1,7 +1,8 @@
 """The Batch API's files: the request lines uniner writes and the result lines it reads back.
 
 An input file holds one request a line, named by its ``custom_id`` (uniner uses the request's
-cache key, so a result goes straight to the cache)::
+cache key, so a result goes straight to the cache; 64 hex characters, unique in a batch, as
+batch APIs require)::
 
     {"custom_id": KEY, "method": "POST", "url": "/v1/chat/completions", "body": {...}}
 
