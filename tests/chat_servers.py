@@ -156,7 +156,8 @@ class BatchServer:
     failed, no result files). An input file with a custom_id longer than 64 characters or
     repeated, or a line not for ``POST /v1/chat/completions``, fails its batch the same way, with
     the lines named. In a completed or expired batch, a request whose user message contains one
-    of ``fail_in_batch`` gets a 500 in the error file.
+    of ``fail_in_batch`` gets a 500 in the error file. The next ``lose_create_answers`` creates
+    make their batch but answer 500, as when a response is lost on the way.
 
     Counters: ``files_created``, ``batches_created``, ``retrieves``, ``chat_requests``.
     """
@@ -167,6 +168,7 @@ class BatchServer:
         self.expire_after = 0
         self.fail_in_batch: tuple[str, ...] = ()
         self.hold = False
+        self.lose_create_answers = 0
         self.files: dict[str, dict[str, Any]] = {}  # id -> file object, with its "data"
         self.batches: dict[str, dict[str, Any]] = {}  # id -> batch object
         self.files_created = self.batches_created = self.retrieves = self.chat_requests = 0
@@ -182,7 +184,7 @@ class BatchServer:
                     if path == "/files":
                         self._json(owner._create_file(self.headers["content-type"], body))
                     elif path == "/batches":
-                        self._json(owner._create_batch(json.loads(body)))
+                        self._json(*owner._create_batch(json.loads(body)))
                     elif path == "/chat/completions":
                         owner.chat_requests += 1
                         self._json(owner._complete(json.loads(body)))
@@ -245,7 +247,15 @@ class BatchServer:
         file_id = self._add_file(upload.get_filename(), upload.get_payload(decode=True), purpose)
         return {k: v for k, v in self.files[file_id].items() if k != "data"}
 
-    def _create_batch(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _create_batch(self, request: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """The batch made and the HTTP status, or an error and 500 if its answer is lost."""
+        batch = self._make_batch(request)
+        if self.lose_create_answers > 0:
+            self.lose_create_answers -= 1
+            return {"error": {"message": "scripted lost answer"}}, 500
+        return batch, 200
+
+    def _make_batch(self, request: dict[str, Any]) -> dict[str, Any]:
         assert request["endpoint"] == "/v1/chat/completions", request
         assert request["completion_window"] == "24h", request
         lines = self.files[request["input_file_id"]]["data"].decode().splitlines()

@@ -252,6 +252,15 @@ def test_a_create_whose_answer_was_lost_is_found_not_made_again(
     assert second.stats["passages"] == first.stats["passages"]
 
 
+def test_a_create_answered_500_is_looked_up_before_it_is_retried(
+    tmp_path: Path, server: BatchServer, counter: TokenCounter
+) -> None:
+    server.lose_create_answers = 1
+    result = run(tmp_path, server, counter, batch=True)
+    assert (server.files_created, server.batches_created) == (1, 1)
+    assert result.stats["batch"]["batches"][0]["answered"] == 5
+
+
 def test_the_online_teacher_must_share_the_batch_keys(
     tmp_path: Path, server: BatchServer, counter: TokenCounter
 ) -> None:
