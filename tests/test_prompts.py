@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from uniner import prompts
+from uniner.entity_types import EntityType
 from uniner.prompts import Turn, conversation, render, render_uniner, uniner_prefix, uniner_query
 
 RELEASED = (
@@ -66,3 +67,73 @@ def test_teacher_prompt_is_the_papers() -> None:
     }
     assert msgs[1]["content"].startswith("Given a passage, your task is to extract all entities")
     assert msgs[1]["content"].endswith("Passage: Some passage.")
+
+
+# ---------------------------------------------------------------- type descriptions
+
+DESCRIBED = (
+    "A virtual assistant answers questions from a user based on the provided text. "
+    "USER: Text: Aspirin, 81 mg. ASSISTANT: I've read this text.</s>"
+    "USER: What describes drug in the text? Description: a medication given to treat a disease "
+    "ASSISTANT:"
+)
+
+
+def test_names_only_prompts_are_byte_identical_to_the_released_ones() -> None:
+    # Pinned: the shipped student and every "uniner-prompts-1" cache depend on these bytes.
+    assert prompts.TEMPLATE_VERSION == "uniner-prompts-1"
+    assert prompts.query_message("drug") == "What describes drug in the text?"
+    for names_only in ("drug", EntityType("drug"), EntityType("drug", "  ")):
+        turns = conversation("Aspirin, 81 mg.", [(names_only, None)])
+        text = "".join(s for s, _ in render_uniner(turns, add_generation_prompt=True))
+        assert text == RELEASED.format(passage="Aspirin, 81 mg.", type="drug")
+
+
+def test_a_description_extends_the_question_only() -> None:
+    drug = EntityType("drug", "a medication given to treat a disease")
+    assert prompts.DESCRIPTION_TEMPLATE_VERSION == "uniner-descriptions-1"
+    assert prompts.query_message(drug) == (
+        "What describes drug in the text? Description: a medication given to treat a disease"
+    )
+    turns = conversation("Aspirin, 81 mg.", [(drug, None)])
+    assert "".join(s for s, _ in render_uniner(turns, add_generation_prompt=True)) == DESCRIBED
+    assert uniner_prefix("Aspirin, 81 mg.") + uniner_query(drug) == DESCRIBED
+    trained = render_uniner(conversation("Aspirin.", [(drug, ["Aspirin"]), ("dose", [])]))
+    assert [s for s, loss in trained if loss] == ['["Aspirin"]</s>', "[]</s>"]
+
+
+def test_described_chat_prompt(smollm2_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(smollm2_dir)
+    drug = EntityType("drug", "a medication")
+    turns = conversation("Aspirin.", [(drug, None)])
+    text = "".join(s for s, _ in render("chat", turns, tokenizer=tok, add_generation_prompt=True))
+    assert text.endswith(
+        "<|im_start|>user\nWhat describes drug in the text? Description: a medication<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("What describes drug in the text?", EntityType("drug")),
+        ("What describes programming  language in the text?", EntityType("programming language")),
+        (
+            "What describes drug in the text? Description: a medication in the text?",
+            EntityType("drug", "a medication in the text?"),
+        ),
+        ("What describes  in the text?", None),
+        ("What is drug?", None),
+    ],
+)
+def test_read_query_inverts_query_message(message: str, expected: EntityType | None) -> None:
+    assert prompts.read_query(message) == expected
+    if expected is not None:
+        assert prompts.read_query(prompts.query_message(expected)) == expected
+
+
+def test_read_query_message_keeps_the_name_as_written() -> None:
+    assert prompts.read_query_message("What describes a  b in the text?") == "a  b"
+    assert prompts.read_query_message("What describes drug in the text? Description: x") == "drug"

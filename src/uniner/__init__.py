@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from uniner.entity_types import EntityType
 from uniner.errors import (
     CacheMismatchError,
     DataFormatError,
@@ -33,6 +34,7 @@ __all__ = [
     "Dataset",
     "DatasetNotFoundError",
     "Entity",
+    "EntityType",
     "MissingDependencyError",
     "ModelLoadError",
     "NERModel",

@@ -7,6 +7,11 @@ The student conversation (paper, section 3)::
     USER:      What describes <type> in the text?
     ASSISTANT: ["mention", ...]           (one query/answer pair per type)
 
+A type may carry a description (:class:`~uniner.entity_types.EntityType`); its question is then
+``What describes <type> in the text? Description: <description>`` (:data:`DESCRIPTION_QUERY`),
+versioned on its own (:data:`DESCRIPTION_TEMPLATE_VERSION`) so that names-only prompts, and the
+students that learnt them, stay exactly as they were.
+
 It is rendered in one of two styles, and the engine and the trainer both import the renderers
 below so that training and inference cannot drift:
 
@@ -25,8 +30,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from uniner.entity_types import EntityType
+
 # Bump when any rendering below changes: caches and saved models record it and refuse a mismatch.
 TEMPLATE_VERSION = "uniner-prompts-1"
+
+# The question that carries a type's description, and its own version. A separate version, not a
+# bump of TEMPLATE_VERSION: a names-only question is the same bytes as before, so every model and
+# cache made with "uniner-prompts-1" stays valid; a student trained with descriptions records this
+# one beside it (``uniner.json``, ``build_config.json``), and it is bumped when DESCRIPTION_QUERY
+# changes. The names-only question comes first, unchanged: a student that never saw a
+# description still reads its own question, and the engine's shared prefix still ends inside
+# "What describes". "Description:" labels the text rather than "<type> means:", because
+# descriptions come as definitions that name the type themselves ("'person' signifies ..."),
+# as guidelines, or as noun phrases, and a label reads right before each of them (SLIMER labels
+# its DEFINITION and GUIDELINES the same way).
+DESCRIPTION_TEMPLATE_VERSION = "uniner-descriptions-1"
+DESCRIPTION_QUERY = "What describes {type} in the text? Description: {description}"
 
 # ---------------------------------------------------------------- student conversation
 
@@ -55,8 +75,20 @@ def passage_message(text: str, dataset: str | None = None) -> str:
     return f"Text: {text}"
 
 
-def query_message(entity_type: str) -> str:
-    """The user turn that asks for one entity type."""
+def query_message(entity_type: str | EntityType) -> str:
+    """The user turn that asks for one entity type, with its description when it has one.
+
+    >>> query_message("drug")
+    'What describes drug in the text?'
+    >>> query_message(EntityType("drug", "a medication"))
+    'What describes drug in the text? Description: a medication'
+    """
+    if isinstance(entity_type, EntityType):
+        if entity_type.description is not None:
+            return DESCRIPTION_QUERY.format(
+                type=entity_type.name, description=entity_type.description
+            )
+        entity_type = entity_type.name
     return f"What describes {entity_type} in the text?"
 
 
@@ -64,6 +96,9 @@ def query_message(entity_type: str) -> str:
 # passage_message and query_message.
 _PASSAGE_MESSAGE = re.compile(r"(?:Dataset: (?P<dataset>.*?) \n)?Text: (?P<text>.*)", re.DOTALL)
 _QUERY_MESSAGE = re.compile(r"What describes (?P<type>.+) in the text\?", re.DOTALL)
+_DESCRIBED_QUERY_MESSAGE = re.compile(
+    r"What describes (?P<type>.+?) in the text\? Description: (?P<description>.+)", re.DOTALL
+)
 
 
 def read_passage_message(message: str) -> tuple[str, str | None] | None:
@@ -77,9 +112,23 @@ def read_passage_message(message: str) -> tuple[str, str | None] | None:
 
 
 def read_query_message(message: str) -> str | None:
-    """The entity type of a :func:`query_message`, or None when it is not one."""
-    found = _QUERY_MESSAGE.fullmatch(message)
+    """The entity type's name in a :func:`query_message` as written, or None when it is not
+    one (the description, if any, is :func:`read_query`'s)."""
+    found = _DESCRIBED_QUERY_MESSAGE.fullmatch(message) or _QUERY_MESSAGE.fullmatch(message)
     return None if found is None else found["type"]
+
+
+def read_query(message: str) -> EntityType | None:
+    """The entity type (and description) of a :func:`query_message`, or None when it is not one.
+
+    >>> read_query("What describes drug in the text? Description: a medication")
+    EntityType(name='drug', description='a medication')
+    """
+    name = read_query_message(message)
+    if name is None or not name.strip():
+        return None
+    described = _DESCRIBED_QUERY_MESSAGE.fullmatch(message)
+    return EntityType(name, described["description"] if described else None)
 
 
 def format_answer(mentions: Sequence[str]) -> str:
@@ -189,7 +238,7 @@ def list_end(answer: str) -> int | None:
 
 def conversation(
     text: str,
-    answers: Sequence[tuple[str, Sequence[str] | None]],
+    answers: Sequence[tuple[str | EntityType, Sequence[str] | None]],
     dataset: str | None = None,
     *,
     loss_on_acknowledgement: bool = False,
@@ -198,8 +247,9 @@ def conversation(
 
     Args:
         text: the passage.
-        answers: ``(type, mentions)`` pairs in the order to ask them; ``mentions=None``
-            leaves the last query open for generation (inference).
+        answers: ``(type, mentions)`` pairs in the order to ask them, a type a name or an
+            :class:`~uniner.entity_types.EntityType` (asked with its description);
+            ``mentions=None`` leaves the last query open for generation (inference).
         dataset: dataset name for the dataset-specific variant, or None.
         loss_on_acknowledgement: also train on ``I've read this text.`` (the released code
             does; the paper's text says loss is on the answers only).
@@ -245,7 +295,7 @@ def uniner_prefix(text: str, dataset: str | None = None) -> str:
     return "".join(s for s, _ in render_uniner(conversation(text, [], dataset)))
 
 
-def uniner_query(entity_type: str) -> str:
+def uniner_query(entity_type: str | EntityType) -> str:
     """The per-type suffix of a uniner-style prompt (ends where the answer starts)."""
     return f"USER: {query_message(entity_type)} ASSISTANT:"
 

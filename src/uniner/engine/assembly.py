@@ -10,15 +10,16 @@ from uniner.engine.grounding import flatten, ground, merge
 from uniner.engine.options import ExtractOptions
 from uniner.engine.results import Answer, Job, Prediction
 from uniner.engine.stopping import StopRule
+from uniner.entity_types import EntityType
 from uniner.prompts import parse_answer
 from uniner.types import Entity
 
 
-def answer_of(tokenizer: Any, stop: StopRule, entity_type: str, gen: Any) -> Answer:
+def answer_of(tokenizer: Any, stop: StopRule, entity_type: str | EntityType, gen: Any) -> Answer:
     """One decoded generation (tokens, log-probs, finished) as the :class:`Answer` to a type
-    query: every backend's last step."""
+    query (labelled with the type's name): every backend's last step."""
     return Answer(
-        type=entity_type,
+        type=entity_type.name if isinstance(entity_type, EntityType) else entity_type,
         text=stop.answer(gen.tokens),
         char_ends=token_char_ends(tokenizer, gen.tokens),
         logprobs=gen.logprobs,

@@ -18,8 +18,9 @@ from uniner.engine.backends import BackendName, QueryBackend, load_backend
 from uniner.engine.options import ExtractOptions
 from uniner.engine.results import Job, Prediction
 from uniner.engine.windows import split_windows
+from uniner.entity_types import EntityType, TypesLike, entity_types, type_names
 from uniner.prompts import Style
-from uniner.types import Entity, clean_types
+from uniner.types import Entity
 
 Backend = BackendName  # the name before the backends package; kept for one release
 BACKENDS = ("transformers", "vllm")
@@ -135,12 +136,17 @@ class NERModel:
     # ------------------------------------------------------------------ public API
 
     def extract(
-        self, text: str, types: Sequence[str] | str, *, dataset: str | None = None, **options: Any
+        self, text: str, types: TypesLike, *, dataset: str | None = None, **options: Any
     ) -> list[Entity]:
         """The mentions of ``types`` in one text, with offsets and scores.
 
+        ``types`` are names (``["person", "city"]``) or names with descriptions
+        (``{"drug": "a medication given to treat a disease", "dose": None}``, or
+        :class:`~uniner.entity_types.EntityType` records); a description is asked beside its
+        type's name (:func:`uniner.prompts.query_message`), mentions are labelled by name.
+
         Raises:
-            TypeError: ``text`` is not a string.
+            TypeError: ``text`` is not a string, or a type or description is not one.
             ValueError: no entity type is given.
         """
         return self.predict([text], types, dataset=dataset, **options)[0].entities
@@ -148,7 +154,7 @@ class NERModel:
     def predict(
         self,
         texts: Sequence[str],
-        types: Sequence[str] | str,
+        types: TypesLike,
         *,
         dataset: str | None = None,
         batch_size: int = 8,
@@ -159,7 +165,8 @@ class NERModel:
 
         Args:
             texts: the texts.
-            types: the entity types to ask about each text (stripped, de-duplicated).
+            types: the entity types to ask about each text, names or names with descriptions
+                (as for :meth:`extract`; stripped, de-duplicated).
             dataset: the dataset name, for students trained with dataset-specific prompts.
             batch_size: how many passages (windows) share one decoding batch.
             progress: show a progress bar.
@@ -172,7 +179,7 @@ class NERModel:
                 raise TypeError(f"text must be a string, got {type(text).__name__}: {text!r}")
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        wanted = clean_types(types)
+        wanted = entity_types(types)
         opts = dataclasses.replace(self.options, **options)
         jobs = self._jobs(texts, wanted, dataset, opts)
         answers = self.backend.answer(
@@ -186,13 +193,15 @@ class NERModel:
         for job, answered in zip(jobs, answers, strict=True):
             job.answers = answered
         return [
-            assemble(text, [j for j in jobs if j.text_index == i], wanted, opts)
+            assemble(text, [j for j in jobs if j.text_index == i], type_names(wanted), opts)
             for i, text in enumerate(texts)
         ]
 
     # ------------------------------------------------------------------ windows
 
-    def window_budget(self, types: Sequence[str], dataset: str | None, opts: ExtractOptions) -> int:
+    def window_budget(
+        self, types: Sequence[str | EntityType], dataset: str | None, opts: ExtractOptions
+    ) -> int:
         """Passage tokens that fit beside the prompt's fixed words and the longest answer."""
         from uniner.engine.queries import encode_query
 
@@ -206,7 +215,11 @@ class NERModel:
         return min(opts.window_tokens, room)
 
     def _jobs(
-        self, texts: Sequence[str], types: list[str], dataset: str | None, opts: ExtractOptions
+        self,
+        texts: Sequence[str],
+        types: list[EntityType],
+        dataset: str | None,
+        opts: ExtractOptions,
     ) -> list[Job]:
         budget = self.window_budget(types, dataset, opts)
         overlap = min(opts.window_overlap, budget // 2)

@@ -13,13 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from uniner.entity_types import EntityType
 from uniner.prompts import Style, conversation, render
 from uniner.tokenization import encode_turns
 
 
 @dataclass(frozen=True)
 class EncodedPassage:
-    """One passage's prompts: ``prefix + suffixes[i]`` is the full prompt for ``types[i]``."""
+    """One passage's prompts: ``prefix + suffixes[i]`` is the full prompt for ``types[i]``
+    (its name; a description lengthens that type's suffix only, never the shared prefix)."""
 
     prefix: list[int]
     suffixes: list[list[int]]
@@ -31,7 +33,11 @@ class EncodedPassage:
 
 
 def prompt_text(
-    tokenizer: Any, style: Style, text: str, entity_type: str, dataset: str | None = None
+    tokenizer: Any,
+    style: Style,
+    text: str,
+    entity_type: str | EntityType,
+    dataset: str | None = None,
 ) -> str:
     """The full prompt string asking for one type in one passage, ready for generation."""
     turns = conversation(text, [(entity_type, None)], dataset)
@@ -40,7 +46,11 @@ def prompt_text(
 
 
 def encode_query(
-    tokenizer: Any, style: Style, text: str, entity_type: str, dataset: str | None = None
+    tokenizer: Any,
+    style: Style,
+    text: str,
+    entity_type: str | EntityType,
+    dataset: str | None = None,
 ) -> list[int]:
     """Token ids of the full prompt asking for one type in one passage, the user's strings
     (passage, type, dataset) tokenized as plain text (:mod:`uniner.tokenization`)."""
@@ -62,7 +72,7 @@ def encode_passage(
     tokenizer: Any,
     style: Style,
     text: str,
-    types: Sequence[str],
+    types: Sequence[str | EntityType],
     dataset: str | None = None,
 ) -> EncodedPassage:
     """Tokenize one full prompt per type and split them at their shared prefix.
@@ -73,7 +83,8 @@ def encode_passage(
     fulls = [encode_query(tokenizer, style, text, t, dataset) for t in types]
     # Leave at least one token per suffix: the query's last position yields the first answer.
     shared = min(common_prefix_length(fulls), min(len(f) for f in fulls) - 1)
-    return EncodedPassage(fulls[0][:shared], [f[shared:] for f in fulls], list(types))
+    names = [t.name if isinstance(t, EntityType) else t for t in types]
+    return EncodedPassage(fulls[0][:shared], [f[shared:] for f in fulls], names)
 
 
 def empty_answer_start(tokenizer: Any, style: Style) -> int | None:

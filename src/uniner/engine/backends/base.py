@@ -7,6 +7,7 @@ from typing import Any, Literal, Protocol
 
 from uniner.engine.options import ExtractOptions
 from uniner.engine.results import Answer
+from uniner.entity_types import EntityType
 from uniner.prompts import Style
 
 BackendName = Literal["transformers", "vllm"]
@@ -43,7 +44,7 @@ class QueryBackend(Protocol):
     def answer(
         self,
         passages: Sequence[str],
-        types: Sequence[str],
+        types: Sequence[str | EntityType],
         dataset: str | None,
         opts: ExtractOptions,
         *,

@@ -18,6 +18,7 @@ from uniner.engine.assembly import answer_of
 from uniner.engine.backends.base import HeldModel
 from uniner.engine.options import ExtractOptions
 from uniner.engine.results import Answer
+from uniner.entity_types import EntityType
 from uniner.errors import ModelLoadError
 from uniner.hardware import dtype_name, pick_device, resolve_dtype
 from uniner.prompts import Style, pick_style
@@ -72,7 +73,7 @@ class TransformersBackend(HeldModel):
     def answer(
         self,
         passages: Sequence[str],
-        types: Sequence[str],
+        types: Sequence[str | EntityType],
         dataset: str | None,
         opts: ExtractOptions,
         *,

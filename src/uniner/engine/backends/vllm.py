@@ -39,6 +39,7 @@ from uniner.engine.options import ExtractOptions
 from uniner.engine.queries import encode_query
 from uniner.engine.results import Answer
 from uniner.engine.stopping import StopRule, stop_rule
+from uniner.entity_types import EntityType
 from uniner.errors import MissingDependencyError, ModelLoadError
 from uniner.hardware import dtype_name, resolve_dtype
 from uniner.prompts import Style, pick_style
@@ -72,7 +73,7 @@ def query_prompts(
     tokenizer: Any,
     style: Style,
     passages: Sequence[str],
-    types: Sequence[str],
+    types: Sequence[str | EntityType],
     dataset: str | None = None,
 ) -> list[list[int]]:
     """One full prompt per (passage, type), passage-major: the ids the transformers path feeds."""
@@ -244,7 +245,7 @@ class VLLMBackend(HeldModel):
     def answer(
         self,
         passages: Sequence[str],
-        types: Sequence[str],
+        types: Sequence[str | EntityType],
         dataset: str | None,
         opts: ExtractOptions,
         *,
