@@ -21,7 +21,11 @@ ANNOTATION = {
 
 
 def _write_annotations(path: Path, n: int) -> Path:
-    lines = [json.dumps({**ANNOTATION, "id": f"a{i}"}) for i in range(n)]
+    # Distinct passages: build-data merges records of the same text.
+    lines = [
+        json.dumps({**ANNOTATION, "id": f"a{i}", "text": f"{ANNOTATION['text']} ({i})"})
+        for i in range(n)
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -76,3 +80,35 @@ def test_max_passages_keeps_a_seeded_sample_of_each_input(tmp_path: Path) -> Non
         ids.append(sorted(c.id for c in read_conversations(out / "train.jsonl")))
     assert ids[0] == ids[1]  # seeded: the same sample twice
     assert len(ids[0]) == 9  # 5 of the first file, all 4 of the second
+
+
+def test_build_data_merges_a_passage_two_inputs_hold_and_excludes_a_dev_set(
+    tmp_path: Path,
+) -> None:
+    tagged = tmp_path / "pile-ner-bio.txt"  # the passage again, token-split, every mention
+    tagged.write_text(
+        "Ada\tB-person\nLovelace\tI-person\nlived\tO\nin\tO\nLondon\tB-city\n.\tO\n"
+        "(\tO\n3\tB-number\n)\tO\n\nRome\tB-city\n.\tO\n"
+    )
+    annotations = _write_annotations(tmp_path / "annotations.jsonl", 4)
+    out = tmp_path / "built"
+    argv = ["build-data", "--input", str(annotations), str(tagged), "--out", str(out)]
+    assert main([*argv, "--negatives", "none", "--dev-fraction", "0"]) == 0
+    stats = json.loads((out / "build_config.json").read_text())["stats"]
+    assert (stats["records_read"], stats["passages"]) == (6, 5)
+    merged = next(c for c in read_conversations(out / "train.jsonl") if c.id == "a3")
+    assert merged.text == "Ada Lovelace lived in London. (3)"
+    assert sorted(merged.answers) == [
+        ("city", ["London"]),
+        ("number", ["3"]),
+        ("person", ["Ada Lovelace"]),
+    ]
+    split = tmp_path / "split"  # a dev set of 2 of the 4 passages, then the rest built apart
+    argv = ["build-data", "--input", str(annotations), "--out", str(split)]
+    assert main([*argv, "--dev-fraction", "0.5"]) == 0
+    dev = {c.text for c in read_conversations(split / "dev.jsonl")}
+    rest = tmp_path / "rest"
+    argv = ["build-data", "--input", str(annotations), "--out", str(rest), "--dev-fraction", "0"]
+    assert main([*argv, "--exclude", str(split / "dev.jsonl")]) == 0
+    kept = {c.text for c in read_conversations(rest / "train.jsonl")}
+    assert len(dev) == 2 and len(kept) == 2 and not dev & kept

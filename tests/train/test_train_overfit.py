@@ -21,7 +21,7 @@ CONVERSATIONS = [
 
 def _config(tmp_path: Path, model: Path, **overrides: Any) -> TrainConfig:
     data = tmp_path / "data" / "train.jsonl"
-    data.parent.mkdir(exist_ok=True)
+    data.parent.mkdir(parents=True, exist_ok=True)
     write_conversations(CONVERSATIONS, data)
     write_conversations(CONVERSATIONS[:1], data.parent / "dev.jsonl")
     options: dict[str, Any] = {
@@ -67,21 +67,50 @@ def test_overfit_tiny_model_reproduces_its_conversations(
 
 
 @pytest.mark.slow
-def test_lora_adapter_saved_and_training_resumes_from_checkpoint(
+def test_a_stopped_and_resumed_run_trains_as_an_uninterrupted_one(
     tiny_model_dir: Path, tmp_path: Path
 ) -> None:
-    config = _config(tmp_path, tiny_model_dir, lora=True, max_steps=2, save_steps=2)
-    out = train(config)
-    assert (out / "adapter_config.json").is_file()
-    assert (out / "checkpoints" / "checkpoint-2").is_dir()
-    more = _config(tmp_path, tiny_model_dir, lora=True, max_steps=4, save_steps=2)
-    train(more)
-    steps = [
-        json.loads(line)["step"] for line in (out / "train_log.jsonl").read_text().splitlines()
-    ]
-    # The second run started at step 2 (resumed), so step 1 was logged only once.
-    assert steps.count(1) == 1 and max(steps) == 4
-    assert json.loads((out / "uniner.json").read_text())["adapter"] is True
+    # A cosine schedule with warm-up: a resume that rebuilt it differently would show in the
+    # learning rates and losses of steps 3-6.
+    schedule = {"lora": True, "max_steps": 6, "save_steps": 2, "logging_steps": 1}
+    schedule |= {"lr_scheduler": "cosine", "warmup_ratio": 0.2, "learning_rate": 5e-2}
+    whole = train(_config(tmp_path / "whole", tiny_model_dir, **schedule))
+    split = tmp_path / "split"
+    first = train(_config(split, tiny_model_dir, stop_at_step=2, **schedule))
+    assert (first / "checkpoints" / "checkpoint-2").is_dir()
+    assert not (first / "adapter_config.json").is_file()  # not finished: nothing saved as done
+    train(_config(split, tiny_model_dir, **schedule))
+    assert _steps(first) == _steps(whole)
+    assert _steps(whole)[-1][0] == 6
+    from safetensors.torch import load_file
+
+    a = load_file(whole / "adapter_model.safetensors")
+    b = load_file(first / "adapter_model.safetensors")
+    assert a.keys() == b.keys() and all(torch_equal(a[k], b[k]) for k in a)
+    assert json.loads((first / "uniner.json").read_text())["adapter"] is True
+
+
+def test_resuming_under_another_schedule_is_refused(tiny_model_dir: Path, tmp_path: Path) -> None:
+    config = _config(tmp_path, tiny_model_dir, max_steps=4, save_steps=2)
+    from uniner.train.resume import check_schedule
+
+    check_schedule(config, resuming=False)
+    check_schedule(config, resuming=True)  # the same options: fine
+    longer = _config(tmp_path, tiny_model_dir, max_steps=8, save_steps=2)
+    with pytest.raises(ValueError, match=r"max_steps: 4 -> 8"):
+        check_schedule(longer, resuming=True)
+
+
+def _steps(out: Path) -> list[tuple[int, float, float]]:
+    """(step, learning rate, loss) of every logged training step."""
+    events = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
+    return [(e["step"], e["learning_rate"], round(e["loss"], 6)) for e in events if "loss" in e]
+
+
+def torch_equal(a: Any, b: Any) -> bool:
+    import torch
+
+    return bool(torch.equal(a, b))
 
 
 @pytest.mark.slow

@@ -31,6 +31,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--max-length", type=int, default=1024, metavar="TOKENS")
     parser.add_argument("--tokenizer", metavar="NAME", help="measure lengths with it")
     parser.add_argument("--dev-fraction", type=float, default=0.05)
+    parser.add_argument("--max-dev", type=int, default=500, metavar="N", help="dev passages")
     parser.add_argument(
         "--max-passages",
         type=int,
@@ -38,6 +39,18 @@ def register(subparsers: Any) -> None:
         help="seeded random sample of at most N passages per input (bounded runs)",
     )
     parser.add_argument("--format", dest="input_format", help="force the input reader format")
+    parser.add_argument(
+        "--exclude",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="leave out the passages of these conversation files (e.g. a shared dev.jsonl)",
+    )
+    parser.add_argument(
+        "--keep-duplicates",
+        action="store_true",
+        help="do not merge passages that several inputs hold (same text but for whitespace)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -57,12 +70,16 @@ def run(args: argparse.Namespace) -> int:
         label_negatives=args.label_negatives,
         max_length=args.max_length,
         dev_fraction=args.dev_fraction,
+        max_dev=args.max_dev,
         max_passages=args.max_passages,
+        merge_duplicates=not args.keep_duplicates,
+        exclude=args.exclude,
     )
     result = build_data(config)
     s = result.stats
     print(
-        f"{s['passages']} passages -> {s['train_conversations']} train / "
+        f"{s['passages']} passages ({s['records_read']} read) -> "
+        f"{s['train_conversations']} train / "
         f"{s['dev_conversations']} dev conversations, {s['questions']} questions "
         f"({s['negative_questions']} negative), {s['types']} types -> {result.train.parent}"
     )

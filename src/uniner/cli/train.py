@@ -51,6 +51,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--lora-dropout", type=float, default=0.0)
     parser.add_argument("--warmup-ratio", type=float, default=0.04)
     parser.add_argument("--no-resume", action="store_true")
+    parser.add_argument(
+        "--stop-at-step",
+        type=int,
+        metavar="N",
+        help="end this sitting at step N (checkpoint saved, schedule unchanged); "
+        "the same command resumes",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(func=run)
 
@@ -88,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         lora_dropout=args.lora_dropout,
         warmup_ratio=args.warmup_ratio,
         resume=not args.no_resume,
+        stop_at_step=args.stop_at_step,
         seed=args.seed,
     )
     print(f"trained student saved to {train(config)}")

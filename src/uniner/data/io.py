@@ -8,6 +8,7 @@ spans        span JSON ``sentence``/``entities[{name,type,pos}]``   .json
 conll        token ... tag columns, IOB1/IOB2/BIOES                 .conll .bio …
 jsonl        ``{"text", "entities": [{"start","end","type"}]}``     .jsonl
 pile-ner     Pile-NER instruction lines (read only)                 .jsonl
+pile-ner-bio Pile-NER token/BIO passages, detokenized (read only)   pile-ner*.txt
 label-studio Label Studio JSON tasks (``labels`` result regions)    .json
 doccano      doccano JSON lines ``{"text", "label": [[s, e, T]]}``  .jsonl
 prodigy      Prodigy JSON lines, ``spans``; accepted only (read)    .jsonl
@@ -34,6 +35,7 @@ from uniner.data.doccano import read_doccano, write_doccano
 from uniner.data.label_studio import read_label_studio, write_label_studio
 from uniner.data.labels import LabelMapSource, apply_label_map, effective_label_map
 from uniner.data.pile_ner import read_pile_ner
+from uniner.data.pile_ner_bio import read_pile_ner_bio
 from uniner.data.prodigy import read_prodigy
 from uniner.data.spans import read_jsonl_spans, read_spans, write_jsonl_spans, write_spans
 from uniner.errors import DataFormatError
@@ -41,7 +43,7 @@ from uniner.types import AnnotatedText, Dataset
 
 # the formats of annotation tools, read for training, evaluation and statistics
 ANNOTATION_TOOLS = ("label-studio", "doccano", "prodigy", "spacy")
-FORMATS = ("uniner", "spans", "conll", "jsonl", "pile-ner", *ANNOTATION_TOOLS)
+FORMATS = ("uniner", "spans", "conll", "jsonl", "pile-ner", "pile-ner-bio", *ANNOTATION_TOOLS)
 WRITABLE = ("uniner", "spans", "conll", "jsonl", "label-studio", "doccano", "spacy")
 # formats whose labels are a dataset's tags (so the default map drops else/misc)
 TAGGED_FORMATS = ("spans", "conll", "jsonl", *ANNOTATION_TOOLS)
@@ -74,6 +76,7 @@ READERS: dict[str, Reader] = {
     "conll": lambda path, skip_malformed: read_conll(path, skip_malformed=skip_malformed),
     "jsonl": _whole_file(read_jsonl_spans),
     "pile-ner": _whole_file(read_pile_ner),
+    "pile-ner-bio": _whole_file(read_pile_ner_bio),
     "label-studio": _whole_file(read_label_studio),
     "doccano": _whole_file(read_doccano),
     "prodigy": _whole_file(read_prodigy),
@@ -175,7 +178,8 @@ def guess_format(path: Path) -> str:
     """Guess a file's format from its extension and its first record."""
     suffix = path.suffix.lower()
     if suffix in CONLL_SUFFIXES:
-        return "conll"
+        # Pile-NER's token-tagged passages are teacher output, not a supervised label set.
+        return "pile-ner-bio" if path.name.lower().startswith("pile-ner") else "conll"
     if suffix == ".spacy":
         return "spacy"
     if not path.is_file():

@@ -12,7 +12,8 @@ from typing import Any
 
 from uniner.instruct.builder import BuildConfig, build_conversations, length_check, split_train_dev
 from uniner.instruct.conversation import Conversation
-from uniner.instruct.io import read_records, write_conversations
+from uniner.instruct.io import read_conversations, read_records, write_conversations
+from uniner.instruct.merge import merge_duplicates, passage_key
 from uniner.prompts import TEMPLATE_VERSION
 from uniner.types import AnnotatedText
 
@@ -30,16 +31,24 @@ class BuildDataConfig(BuildConfig):
         tokenizer: a tokenizer name, folder or ``.gguf`` to measure lengths with (else an
             estimate).
         input_format: force the reader format of every input.
+        merge_duplicates: one record per passage: records whose texts are equal once
+            whitespace is removed are merged (:mod:`uniner.instruct.merge`), so that a passage
+            two inputs hold is trained once and never on both sides of the dev split.
+        exclude: conversation files (another build's ``dev.jsonl``) whose passages are left
+            out, so that data built separately stays disjoint from a shared dev set.
     """
 
     inputs: list[str] = field(default_factory=list)
     out: str = ""
     tokenizer: str | None = None
     input_format: str | None = None
+    merge_duplicates: bool = True
+    exclude: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.inputs = [str(p) for p in self.inputs]
+        self.exclude = [str(p) for p in self.exclude]
         self.out = str(self.out)
         if not self.inputs:
             raise ValueError("build_data needs at least one input file")
@@ -96,6 +105,12 @@ def build_data(
     ]
     if not records:
         raise ValueError(f"no passages found in {config.inputs}")
+    read = len(records)
+    if config.merge_duplicates:
+        records = merge_duplicates(records)
+    records = _without(records, config.exclude)
+    if not records:
+        raise ValueError(f"every passage of {config.inputs} is in an excluded file")
     fits = length_check(
         build.max_length, _load_tokenizer(config.tokenizer) if config.tokenizer else None
     )
@@ -105,7 +120,7 @@ def build_data(
     folder.mkdir(parents=True, exist_ok=True)
     write_conversations(train, folder / "train.jsonl")
     write_conversations(dev, folder / "dev.jsonl")
-    stats = _stats(records, conversations, train, dev)
+    stats = {"records_read": read, **_stats(records, conversations, train, dev)}
     written = {
         "inputs": config.inputs,
         "input_format": config.input_format,
@@ -116,6 +131,14 @@ def build_data(
     }
     (folder / CONFIG_NAME).write_text(json.dumps(written, indent=2, ensure_ascii=False) + "\n")
     return BuildResult(folder / "train.jsonl", folder / "dev.jsonl", folder / CONFIG_NAME, stats)
+
+
+def _without(records: list[AnnotatedText], exclude: Sequence[str]) -> list[AnnotatedText]:
+    """``records`` less the passages of the ``exclude`` conversation files."""
+    if not exclude:
+        return records
+    excluded = {passage_key(c.text) for path in exclude for c in read_conversations(path)}
+    return [r for r in records if passage_key(r.text) not in excluded]
 
 
 def _sample(records: list[AnnotatedText], limit: int | None, seed: int) -> list[AnnotatedText]:

@@ -62,7 +62,10 @@ class TrainConfig:
             every ``save_steps``.
         early_stopping_patience: stop after this many evaluations without a better
             ``best_metric`` (None: train the whole budget).
-        resume: continue from the newest checkpoint in ``out`` when there is one.
+        resume: continue from the newest checkpoint in ``out`` when there is one, with the
+            schedule options the run started with (:mod:`uniner.train.resume`).
+        stop_at_step: end this sitting once the run reaches this step (a checkpoint is saved;
+            the schedule stays the whole run's): the same call later resumes from there.
     """
 
     model: str
@@ -100,6 +103,7 @@ class TrainConfig:
     best_metric: str | None = None
     early_stopping_patience: int | None = None
     resume: bool = True
+    stop_at_step: int | None = None
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -135,6 +139,8 @@ class TrainConfig:
             raise ValueError(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
         if self.style is not None and self.style not in STYLES:
             raise ValueError(f"style must be one of {STYLES}, got {self.style!r}")
+        if self.stop_at_step is not None and self.stop_at_step < 1:
+            raise ValueError(f"stop_at_step must be >= 1, got {self.stop_at_step}")
         if self.dev_score_queries < 0:
             raise ValueError(f"dev_score_queries must be >= 0, got {self.dev_score_queries}")
         self._check_selection()

@@ -28,6 +28,7 @@ from uniner.train.model import (
     training_device,
 )
 from uniner.train.progress import LOG_NAME, PLOT_NAME, JsonlLogCallback, plot_loss
+from uniner.train.resume import StopAtStep, check_schedule
 from uniner.train.tokenize import Encoded, encode_all
 
 CHECKPOINTS = "checkpoints"
@@ -53,10 +54,18 @@ def train(config: TrainConfig) -> Path:
     train_set, dev_set, dev_qs = _datasets(config, tokenizer, style)
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
+    checkpoint = _last_checkpoint(config)
+    check_schedule(config, resuming=checkpoint is not None)
     model = load_model(config, name)
     _log_setup(config, model)
     trainer = _trainer(config, model, tokenizer, style, train_set, dev_set, dev_qs)
-    trainer.train(resume_from_checkpoint=_last_checkpoint(config))
+    trainer.train(resume_from_checkpoint=checkpoint)
+    if _stopped_early(config, trainer):
+        print(
+            f"uniner train: stopped at step {trainer.state.global_step} of "
+            f"{trainer.state.max_steps} (stop_at_step); run the same command to resume"
+        )
+        return out
     if dev_qs and trainer.is_world_process_zero():
         # Before saving, so that the model card's evaluation has the final score.
         trainer.log(dev_score(trainer.model, tokenizer, dev_qs, style))
@@ -137,6 +146,8 @@ def _trainer(
 
 def _callbacks(config: TrainConfig) -> list[Any]:
     callbacks: list[Any] = [JsonlLogCallback(Path(config.out) / LOG_NAME)]
+    if config.stop_at_step is not None:
+        callbacks.append(StopAtStep(config.stop_at_step))
     if config.early_stopping_patience is not None:
         from transformers import EarlyStoppingCallback
 
@@ -202,6 +213,12 @@ def _best_checkpoint(config: TrainConfig, *, has_dev: bool) -> dict[str, Any]:
         "metric_for_best_model": f"eval_{config.best_metric}",
         "greater_is_better": config.best_metric != "loss",
     }
+
+
+def _stopped_early(config: TrainConfig, trainer: Any) -> bool:
+    """Did this sitting end at ``stop_at_step``, before the run's last step?"""
+    step = trainer.state.global_step
+    return config.stop_at_step is not None and config.stop_at_step <= step < trainer.state.max_steps
 
 
 def _log_setup(config: TrainConfig, model: Any) -> None:
