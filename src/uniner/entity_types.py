@@ -19,7 +19,7 @@ How a description reaches the student is :func:`uniner.prompts.query_message`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,6 +142,12 @@ def has_descriptions(types: Iterable[EntityType]) -> bool:
     """Whether any of ``types`` carries a description (its prompts then use the description
     template, :data:`uniner.prompts.DESCRIPTION_TEMPLATE_VERSION`)."""
     return any(t.description is not None for t in types)
+
+
+def names_or_records(types: Sequence[EntityType]) -> list[str] | list[EntityType]:
+    """What to hand a :class:`~uniner.types.Predictor`: plain names when no type has a
+    description (what every predictor takes), else the records."""
+    return list(types) if has_descriptions(types) else type_names(types)
 
 
 def describe(names: Iterable[str], descriptions: Mapping[str, str]) -> list[EntityType]:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from uniner.entity_types import TypesLike
 
 
 @dataclass(frozen=True, order=True)
@@ -217,12 +220,14 @@ class PredictionLike(Protocol):
 class Predictor(Protocol):
     """A model that extracts mentions of the given types from a batch of texts, and says what
     it is. :class:`uniner.NERModel` is one; so is any object with the same two methods, which
-    lets evaluation, the server and spaCy put another extractor behind the same code."""
+    lets evaluation, the server and spaCy put another extractor behind the same code. Callers
+    give ``types`` as plain names unless a type has a description
+    (:func:`uniner.entity_types.names_or_records`)."""
 
     def predict(
         self,
         texts: Sequence[str],
-        types: Sequence[str],
+        types: TypesLike,
         *,
         dataset: str | None = None,
         batch_size: int = 8,

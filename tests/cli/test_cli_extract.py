@@ -388,3 +388,82 @@ def test_empty_arguments_are_refused_before_the_model_loads(
     assert main(["extract", "--model", "/nonexistent", *args]) == 2
     err = capsys.readouterr().err
     assert expected in err and "nonexistent" not in err
+
+
+# ---------------------------------------------------------------- types with descriptions
+
+
+@pytest.fixture
+def asked_types(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The ``types`` of every ``NERModel.predict`` call, in order (the calls still run)."""
+    calls: list[Any] = []
+    predict = NERModel.predict
+
+    def spy(self: NERModel, texts: Any, types: Any, **kwargs: Any) -> Any:
+        calls.append(types)
+        return predict(self, texts, types, **kwargs)
+
+    monkeypatch.setattr(NERModel, "predict", spy)
+    return calls
+
+
+def test_extract_types_with_descriptions(
+    tiny_model_dir: Path, tmp_path: Path, asked_types: list[Any], capsys: pytest.CaptureFixture
+) -> None:
+    from uniner.entity_types import EntityType
+
+    types_file = tmp_path / "types.yaml"
+    types_file.write_text("dose: an amount of a drug\nroute:\n", encoding="utf-8")
+    args = ["extract", "--model", str(tiny_model_dir), "--max-new-tokens", "2"]
+    args += ["-t", "drug=a medication given to treat a disease", "-t", "person"]
+    code = main([*args, "--types-file", str(types_file), "Aspirin, 81 mg by mouth."])
+    assert code == 0
+    assert asked_types == [
+        [
+            EntityType("drug", "a medication given to treat a disease"),
+            EntityType("person"),
+            EntityType("dose", "an amount of a drug"),
+            EntityType("route"),
+        ]
+    ]
+    [line] = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["text"] == "Aspirin, 81 mg by mouth."
+
+
+def test_extract_corpus_job_records_descriptions(
+    tiny_model_dir: Path, tmp_path: Path, asked_types: list[Any]
+) -> None:
+    from uniner.entity_types import EntityType
+    from uniner.prompts import DESCRIPTION_TEMPLATE_VERSION
+
+    source = tmp_path / "in.txt"
+    source.write_text("Aspirin helps.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["extract", "--model", str(tiny_model_dir), "--max-new-tokens", "2", "--no-progress"]
+    args += ["-t", "drug=a medication", "-t", "dose", "--input", str(source)]
+    code = main([*args, "--output", str(out)])
+    assert code == 0
+    assert asked_types == [[EntityType("drug", "a medication"), EntityType("dose")]]
+    job = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["job"]
+    assert (job["types"], job["descriptions"]) == (["drug", "dose"], {"drug": "a medication"})
+    assert job["description_template_version"] == DESCRIPTION_TEMPLATE_VERSION
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["Ada."], "give the entity types: -t TYPE (repeat for several) or --types-file"),
+        (["-t", "=a medication", "Ada."], "an entity type needs a non-empty name"),
+        (["--types-file", "{bad}", "Ada."], "types.json: the description of entity type 'drug'"),
+        (["-t", "drug=x", "-t", "drug=y", "Ada."], "given twice with different descriptions"),
+    ],
+)
+def test_bad_types_are_refused_before_the_model_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture, args: list[str], expected: str
+) -> None:
+    bad = tmp_path / "types.json"
+    bad.write_text('{"drug": 3}', encoding="utf-8")
+    args = [a.replace("{bad}", str(bad)) for a in args]
+    assert main(["extract", "--model", "/nonexistent", *args]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "nonexistent" not in err

@@ -37,3 +37,17 @@ def test_bad_settings_show_the_value(change: dict[str, Any], message: str) -> No
     settings: dict[str, Any] = {"inputs": ["a.jsonl"], "output": "out", "types": ["x"], **change}
     with pytest.raises(ValueError, match=message):
         ExtractConfig(**settings)
+
+
+def test_types_with_descriptions() -> None:
+    from uniner.entity_types import EntityType
+
+    config = ExtractConfig(["a.jsonl"], "out", {"drug": " a  medication ", "dose": None})
+    assert (config.types, config.descriptions) == (["drug", "dose"], {"drug": "a medication"})
+    assert config.asked == [EntityType("drug", "a medication"), EntityType("dose")]
+    assert config.to_dict()["descriptions"] == {"drug": "a medication"}
+    # What a manifest holds reads back to the same job.
+    assert ExtractConfig(**config.to_dict()).asked == config.asked
+    names_only = ExtractConfig(["a.jsonl"], "out", ["drug", "dose"])
+    assert names_only.asked == ["drug", "dose"]
+    assert "descriptions" not in names_only.to_dict()

@@ -35,10 +35,18 @@ def register(subparsers: Any) -> None:
         "-t",
         "--type",
         action="append",
-        required=True,
+        default=[],
         dest="types",
         metavar="TYPE",
-        help="an entity type; repeat for several",
+        help='an entity type, or TYPE=DESCRIPTION ("drug=a medication given to treat a '
+        'disease"); repeat for several',
+    )
+    p.add_argument(
+        "--types-file",
+        default=None,
+        metavar="FILE",
+        help="entity types from a YAML or JSON file: a list of names, or a mapping "
+        "name -> description (or null); with -t, both are asked",
     )
     p.add_argument("--model", default=None, help="model dir, hub id or .gguf (default: embedded)")
     p.add_argument("--adapter", default=None, help="LoRA adapter folder")
@@ -68,6 +76,13 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--constrained", action="store_true", help="answers can only name substrings of the text"
+    )
+    p.add_argument(
+        "--draft",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="decode by draft-and-verify: tokens copied from the text, checked in one pass "
+        "(same greedy answers; off by default until benchmarked)",
     )
     p.add_argument("--device", default=None)
     add_dtype_argument(p)
@@ -122,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("give either TEXT or --input FILE")
     for number, value in enumerate(args.types, start=1):
         _check_utf8(value, f"entity type {number} (-t)")
+    args.types = _entity_types(args)
     corpus_job = (
         args.output is not None
         and not args.output.endswith(".jsonl")
@@ -150,6 +166,19 @@ def run(args: argparse.Namespace) -> int:
     return _run_in_memory(model, texts, args)
 
 
+def _entity_types(args: argparse.Namespace) -> list[Any]:
+    """The -t types (``NAME`` or ``NAME=DESCRIPTION``) then the ``--types-file`` ones, as
+    :class:`~uniner.entity_types.EntityType` records; none at all is refused here."""
+    from uniner.entity_types import entity_types, parse_type_option, read_types_file
+
+    given = [parse_type_option(value) for value in args.types if value.strip()]
+    if args.types_file is not None:
+        given.extend(read_types_file(args.types_file))
+    if not given and not args.types and args.types_file is None:
+        raise ValueError("give the entity types: -t TYPE (repeat for several) or --types-file")
+    return entity_types(given)
+
+
 def _threshold(value: str) -> float:
     from uniner.engine.options import check_threshold
 
@@ -167,6 +196,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "flat": args.flat,
         "constrained": args.constrained,
         "threshold": args.threshold,
+        "draft": args.draft,
     }
 
 
@@ -197,7 +227,6 @@ def _texts_in_memory(args: argparse.Namespace) -> list[str]:
     """TEXT, or the texts of the one input file: checked, with the settings, before the model
     loads. The corpus options do not apply; the annotation formats need ``--output FILE``."""
     from uniner.extract.files import ANNOTATION_FORMATS, read_texts
-    from uniner.types import clean_types
 
     if args.input is not None and (len(args.input) != 1 or Path(args.input[0]).is_dir()):
         raise ValueError("several inputs or a folder need --output DIR (a corpus job)")
@@ -208,7 +237,6 @@ def _texts_in_memory(args: argparse.Namespace) -> list[str]:
         )
     if args.format in ANNOTATION_FORMATS and args.output is None:
         raise ValueError(f"--format {args.format} writes a file: give --output FILE")
-    clean_types(args.types)  # no type at all (-t "") is refused here
     if args.input is None:
         _check_utf8(args.text, "TEXT")
         if not args.text.strip():

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from uniner.corpus.readers import TxtMode
 from uniner.engine.options import ExtractOptions
+from uniner.entity_types import EntityType, TypesLike, describe, entity_types, names_or_records
 from uniner.extract.files import OUTPUT_FORMATS
 from uniner.extract.sharding import WHOLE, Shard, check_shard
-from uniner.types import clean_types
 
 # uniner, gliner, hf: JSON-lines parts whose entities have that shape; parquet: Parquet parts.
 CORPUS_FORMATS = (*OUTPUT_FORMATS, "parquet")
@@ -23,7 +23,9 @@ class ExtractConfig:
     Attributes:
         inputs: files, folders or saved ``datasets`` folders, read in this order.
         output: the output folder (parts, manifest, ``bad.jsonl``).
-        types: the entity types asked about every document (stripped, de-duplicated).
+        types: the entity types asked about every document (stripped, de-duplicated): names,
+            or names with descriptions as :meth:`uniner.NERModel.predict` takes them; kept as
+            the names, their descriptions in ``descriptions``.
         fmt: ``uniner``, ``gliner`` or ``hf`` (JSON lines, entities in that shape) or
             ``parquet`` (Parquet, entities as ``{start, end, text, type, score}`` structs).
         text_field: the JSON field / column holding the text.
@@ -41,6 +43,8 @@ class ExtractConfig:
             holds one row per readable document among them.
         shard: ``(I, N)``: this job takes the documents whose id falls in shard ``I`` of
             ``N`` (:mod:`uniner.extract.sharding`).
+        descriptions: type name -> its description, for the types that have one (recorded in
+            the manifest only when there is one, so a names-only job's manifest is as before).
 
     >>> config = ExtractConfig(["docs.jsonl"], "out", ["person", "city"], fmt="parquet")
     >>> config.shard
@@ -49,7 +53,7 @@ class ExtractConfig:
 
     inputs: list[str]
     output: str
-    types: list[str]
+    types: list[str] | TypesLike
     fmt: str = "uniner"
     text_field: str = "text"
     id_field: str | None = None
@@ -61,13 +65,19 @@ class ExtractConfig:
     documents_per_batch: int = 64
     documents_per_file: int = 10_000
     shard: Shard = WHOLE
+    descriptions: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.inputs, str) or not self.inputs:
             raise ValueError(f"inputs must be a non-empty list of paths, got {self.inputs!r}")
         self.inputs = [str(p) for p in self.inputs]
         self.output = str(self.output)
-        self.types = clean_types(self.types)
+        given = entity_types(self.types)
+        descriptions = dict(self.descriptions)  # a type's own description wins
+        descriptions.update((t.name, t.description) for t in given if t.description is not None)
+        named = describe([t.name for t in given], descriptions)
+        self.types = [t.name for t in named]
+        self.descriptions = {t.name: t.description for t in named if t.description is not None}
         if isinstance(self.options, dict):
             self.options = ExtractOptions(**self.options)
         self.shard = check_shard(tuple(self.shard))  # type: ignore[arg-type]
@@ -90,7 +100,20 @@ class ExtractConfig:
         """The parts' file suffix."""
         return ".parquet" if self.fmt == "parquet" else ".jsonl"
 
+    @property
+    def entity_types(self) -> list[EntityType]:
+        """The types with their descriptions."""
+        names = cast(list[str], self.types)  # __post_init__ keeps the names
+        return describe(names, self.descriptions)
+
+    @property
+    def asked(self) -> list[str] | list[EntityType]:
+        """The types as the model is asked them (:func:`~uniner.entity_types.names_or_records`)."""
+        return names_or_records(self.entity_types)
+
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["shard"] = list(self.shard)
+        if not self.descriptions:
+            del d["descriptions"]
         return d

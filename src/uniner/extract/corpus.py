@@ -266,7 +266,7 @@ class _Job:
         predictions = (
             self.model.predict(
                 [text for _, text in readable],
-                config.types,
+                config.asked,
                 dataset=config.dataset,
                 batch_size=config.batch_size,
                 progress=False,

@@ -8,7 +8,9 @@ continue the output; everything about time lives in ``runs``, never in the parts
 
     {"format": "uniner-extract-1", "uniner_version": "0.1.0",
      "job": {"model": {name, adapter, style, dtype, backend}, "template_version": ...,
-             "inputs", "types", "fmt", "text_field", "id_field", "txt_mode", "include_text",
+             ["description_template_version": ..., when a type has a description,]
+             "inputs", "types", ["descriptions": {type: description},] "fmt", "text_field",
+             "id_field", "txt_mode", "include_text",
              "dataset", "options": {...every ExtractOptions field...}, "batch_size",
              "documents_per_batch", "documents_per_file", "shard": [I, N]},
      "parts": [{"file", "documents", "rows", "bad", "mentions", "last_id",
@@ -28,7 +30,7 @@ from typing import Any
 
 from uniner.errors import CacheMismatchError, DataFormatError
 from uniner.extract.config import ExtractConfig
-from uniner.prompts import TEMPLATE_VERSION
+from uniner.prompts import DESCRIPTION_TEMPLATE_VERSION, TEMPLATE_VERSION
 
 FORMAT = "uniner-extract-1"
 MODEL_KEYS = ("name", "adapter", "style", "dtype", "backend")  # what in model.info() is checked
@@ -40,7 +42,10 @@ def job_identity(config: ExtractConfig, model_info: dict[str, Any]) -> dict[str,
     settings = config.to_dict()
     del settings["output"]
     model = {key: model_info.get(key) for key in MODEL_KEYS}
-    return {"model": model, "template_version": TEMPLATE_VERSION, **settings}
+    versions = {"template_version": TEMPLATE_VERSION}
+    if config.descriptions:  # names-only jobs record what they always did
+        versions["description_template_version"] = DESCRIPTION_TEMPLATE_VERSION
+    return {"model": model, **versions, **settings}
 
 
 @dataclass(frozen=True)

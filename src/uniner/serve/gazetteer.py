@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from uniner.entity_types import TypesLike, entity_types, names_or_records, type_names
 from uniner.types import Entity
 
 
@@ -44,17 +45,19 @@ class GazetteerModel:
     def predict(
         self,
         texts: Sequence[str],
-        types: Sequence[str],
+        types: TypesLike,
         *,
         dataset: str | None = None,
         batch_size: int = 8,
         progress: bool = False,
         **options: Any,
     ) -> list[GazetteerPrediction]:
+        asked = names_or_records(entity_types(types))
         self.calls.append(
-            {"texts": list(texts), "types": list(types), "dataset": dataset, "options": options}
+            {"texts": list(texts), "types": asked, "dataset": dataset, "options": options}
         )
-        return [self._one(text, types) for text in texts]
+        names = type_names(entity_types(asked))
+        return [self._one(text, names) for text in texts]
 
     def _one(self, text: str, types: Sequence[str]) -> GazetteerPrediction:
         if self.fail_on is not None and self.fail_on in text:
