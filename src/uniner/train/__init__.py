@@ -6,6 +6,9 @@ GPU images that only have torch, transformers, peft and accelerate.
 >>> from uniner.train import TrainConfig, train
 >>> train(TrainConfig("HuggingFaceTB/SmolLM2-135M-Instruct", "data/train.jsonl", "out",
 ...                   lora=True))  # doctest: +SKIP
+
+:func:`finetune` trains the default student (or any student) further on annotated files and
+scores it before and after (:mod:`uniner.train.finetune`).
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from uniner.train.config import TrainConfig
 
+# Imported here, so that the name is the function: importing a submodule binds its name in
+# the package only when it is first loaded.
+from uniner.train.finetune import FinetuneConfig, FinetuneResult, finetune
+
 if TYPE_CHECKING:
     from uniner.train.trainer import train
 
-__all__ = ["TrainConfig", "train"]
+__all__ = ["FinetuneConfig", "FinetuneResult", "TrainConfig", "finetune", "train"]
 
 
 def __getattr__(name: str) -> Any:

