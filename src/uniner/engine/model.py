@@ -15,6 +15,7 @@ from typing import Any
 
 from uniner.engine.assembly import assemble
 from uniner.engine.backends import BackendName, QueryBackend, load_backend
+from uniner.engine.drafting import add_decoding_meta
 from uniner.engine.options import ExtractOptions
 from uniner.engine.results import Job, Prediction
 from uniner.engine.windows import split_windows
@@ -192,10 +193,13 @@ class NERModel:
         )
         for job, answered in zip(jobs, answers, strict=True):
             job.answers = answered
-        return [
+        predictions = [
             assemble(text, [j for j in jobs if j.text_index == i], type_names(wanted), opts)
             for i, text in enumerate(texts)
         ]
+        if opts.draft:
+            add_decoding_meta(predictions, jobs)
+        return predictions
 
     # ------------------------------------------------------------------ windows
 

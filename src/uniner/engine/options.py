@@ -50,6 +50,11 @@ class ExtractOptions:
             ``Prediction.meta["below_threshold"]``); the score is exp of the mean
             log-probability of the tokens that wrote the mention
             (:mod:`uniner.engine.confidence`). 0 keeps every mention.
+        draft: decode by draft-and-verify (transformers backend, ``decoder="shared"``): copy
+            likely next tokens from the passage and the list format, check them all in one
+            forward pass, keep those the model agrees with (:mod:`uniner.engine.drafting`).
+            Greedy answers are the same; ``Prediction.meta["decoding"]`` counts the steps.
+        draft_tokens: the most draft tokens checked per answer and step.
     """
 
     max_new_tokens: int = 64
@@ -62,6 +67,8 @@ class ExtractOptions:
     decoder: Decoder = "shared"
     stop_repeats: bool = True
     threshold: float = 0.0
+    draft: bool = False
+    draft_tokens: int = 8
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1:
@@ -75,3 +82,11 @@ class ExtractOptions:
         if self.decoder not in ("shared", "naive"):
             raise ValueError(f"decoder must be 'shared' or 'naive', got {self.decoder!r}")
         check_threshold(self.threshold)
+        if not isinstance(self.draft, bool):
+            raise ValueError(f"draft must be True or False, got {self.draft!r}")
+        if self.draft and self.decoder == "naive":
+            raise ValueError("draft=True needs decoder='shared' (the naive reference never drafts)")
+        if isinstance(self.draft_tokens, bool) or not isinstance(self.draft_tokens, int):
+            raise ValueError(f"draft_tokens must be a positive int, got {self.draft_tokens!r}")
+        if self.draft_tokens < 1:
+            raise ValueError(f"draft_tokens must be a positive int, got {self.draft_tokens!r}")

@@ -19,6 +19,7 @@ class Answer:
     char_ends: list[int]  # token i ends at char_ends[i] of the decoded answer
     logprobs: list[float]
     finished: bool
+    decoding: dict[str, int] | None = None  # decode steps and drafts (``draft=True`` only)
 
 
 @dataclass

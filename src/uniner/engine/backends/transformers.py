@@ -102,6 +102,9 @@ class TransformersBackend(HeldModel):
                 answers[i] = [
                     answer_of(self.tokenizer, stop, t, g) for t, g in zip(types, gens, strict=True)
                 ]
+                if opts.draft:
+                    for answer, gen in zip(answers[i], gens, strict=True):
+                        answer.decoding = gen.decoding()
             bar.update(len(batch))
         bar.close()
         return answers
@@ -113,7 +116,12 @@ class TransformersBackend(HeldModel):
         opts: ExtractOptions,
         draft: int | None,
     ) -> list[list[Any]]:
-        from uniner.engine.decoding import TokenChooser, generate_naive, generate_shared
+        from uniner.engine.decoding import (
+            Drafter,
+            TokenChooser,
+            generate_naive,
+            generate_shared,
+        )
 
         choosers: list[TokenChooser | None] | None = None
         if opts.constrained:
@@ -136,6 +144,14 @@ class TransformersBackend(HeldModel):
                 ]
                 for enc in encoded
             ]
+        drafters: list[Drafter | None] | None = None
+        if opts.draft:
+            from uniner.engine.drafting import PassageDrafter
+
+            drafters = []
+            for passage, enc in zip(passages, encoded, strict=True):
+                drafter = PassageDrafter(self.tokenizer, passage, max_tokens=opts.draft_tokens)
+                drafters.extend(drafter for _ in enc.suffixes)
         return generate_shared(
             self.model,
             self.tokenizer,
@@ -144,6 +160,7 @@ class TransformersBackend(HeldModel):
             choosers=choosers,
             draft=draft,
             stop_repeats=opts.stop_repeats,
+            drafters=drafters,
         )
 
 
