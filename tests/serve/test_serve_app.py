@@ -87,6 +87,7 @@ def test_model_endpoint_reports_the_configured_limits(client: TestClient) -> Non
         "max_texts": 4,
         "max_types": 3,
         "max_type_chars": 100,
+        "max_description_chars": 1000,
         "max_body_bytes": 1_000_000,
     }
     assert card["batching"]["max_wait_ms"] == 0
@@ -296,3 +297,34 @@ def test_the_package_exports_its_front_door_lazily() -> None:
     assert sorted(uniner.serve.__all__) == uniner.serve.__all__
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         uniner.serve.nope  # noqa: B018
+
+
+def test_types_with_descriptions_reach_the_model(client: TestClient, model: GazetteerModel) -> None:
+    from uniner.entity_types import EntityType
+
+    types = [{"name": " city ", "description": " a  town "}, "person", {"name": "year"}]
+    response = client.post("/extract", json={"text": TEXT, "types": types})
+    assert response.status_code == 200
+    assert [e["type"] for e in response.json()["entities"]] == ["person", "person", "city"]
+    assert [call["types"] for call in model.calls] == [
+        [EntityType("city", "a town"), EntityType("person"), EntityType("year")]
+    ]
+    # Without a description the model is asked plain names, as before.
+    client.post("/extract", json={"text": TEXT, "types": [{"name": "city"}, "person"]})
+    assert model.calls[-1]["types"] == ["city", "person"]
+
+
+@pytest.mark.parametrize(
+    ("types", "detail"),
+    [
+        ([{"name": "city", "description": "x" * 1001}], "has 1001 characters; the limit is 1000"),
+        ([{"name": " ", "description": "a town"}], "non-empty name"),
+        ([{"name": "city", "description": 3}], "description: Input should be a valid string"),
+        ([{"name": "city", "meaning": "a town"}], "Extra inputs are not permitted"),
+        ([{"name": "city", "description": "a"}, "city"], "given twice with different"),
+    ],
+)
+def test_bad_descriptions_get_a_422(client: TestClient, types: list[Any], detail: str) -> None:
+    response = client.post("/extract", json={"text": TEXT, "types": types})
+    assert response.status_code == 422
+    assert detail in str(response.json()["detail"])

@@ -196,3 +196,25 @@ def test_the_page_asks_for_the_key_keeps_it_for_the_tab_and_sends_it(
     assert page.is_hidden("#auth")  # kept for the tab: not asked again after the reload
     assert page.is_hidden("#error")
     assert marks(page) == [("Ada Lovelace", "person", 0, 12), ("Charles Babbage", "person", 25, 40)]
+
+
+def test_a_type_may_carry_a_description(page: Any, gazetteer_url: str) -> None:
+    sent: list[Any] = []
+    page.on("request", lambda r: sent.append(r.post_data_json) if "/extract" in r.url else None)
+    page.goto(gazetteer_url)
+    page.fill("#text", TEXT)
+    page.fill("#type-input", "product")
+    page.fill("#type-description", "  a made   thing ")
+    page.press("#type-description", "Enter")
+    assert page.get_attribute('.chip[data-type="product"]', "title") == "a made thing"
+    assert page.input_value("#type-description") == ""
+    page.click("#run")
+    page.wait_for_selector("body[data-state=done]")
+    assert sent[-1]["types"] == [
+        "person",
+        "organization",
+        "location",
+        "date",
+        {"name": "product", "description": "a made thing"},
+    ]
+    assert ("Analytical Engine", "product", 58, 75) in marks(page)

@@ -17,6 +17,7 @@ LIMIT_HELP = {
     "max_texts": "most texts per request",
     "max_types": "most entity types per request",
     "max_type_chars": "longest entity type",
+    "max_description_chars": "longest description of an entity type",
     "max_body_bytes": "largest request body",
     "max_queue": "most texts waiting before the server answers 503",
     "request_timeout_s": "longest a request waits for the model, in s",

@@ -28,6 +28,8 @@ class ServeConfig:
         max_texts: most texts in one request.
         max_types: most entity types in one request.
         max_type_chars: longest entity type name, in characters.
+        max_description_chars: longest description of an entity type, in characters (each
+            is read once per text, beside its type's question).
         max_body_bytes: largest request body accepted.
         max_queue: most texts waiting for the model; beyond it the server answers 503.
         request_timeout_s: longest a request waits for its results before a 503.
@@ -52,6 +54,7 @@ class ServeConfig:
     max_texts: int = 32
     max_types: int = 16
     max_type_chars: int = 100
+    max_description_chars: int = 1000
     max_body_bytes: int = 1_000_000
     max_queue: int = 512
     request_timeout_s: float = 120.0
@@ -64,6 +67,7 @@ class ServeConfig:
             "max_texts",
             "max_types",
             "max_type_chars",
+            "max_description_chars",
             "max_body_bytes",
             "max_queue",
         )
@@ -86,7 +90,14 @@ class ServeConfig:
 
     def limits(self) -> dict[str, Any]:
         """The limits a client must respect (what ``GET /model`` reports)."""
-        keep = ("max_text_chars", "max_texts", "max_types", "max_type_chars", "max_body_bytes")
+        keep = (
+            "max_text_chars",
+            "max_texts",
+            "max_types",
+            "max_type_chars",
+            "max_description_chars",
+            "max_body_bytes",
+        )
         return {name: value for name, value in asdict(self).items() if name in keep}
 
     def batching(self) -> dict[str, Any]:

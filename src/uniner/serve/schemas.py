@@ -12,8 +12,20 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from uniner.engine.options import REQUEST_NUMBERS, REQUEST_OPTIONS
+from uniner.entity_types import EntityType, entity_types, names_or_records
 from uniner.serve.config import ServeConfig
-from uniner.types import Entity, clean_types
+from uniner.types import Entity
+
+
+class TypeIn(BaseModel):
+    """An entity type with what it means: ``{"name": "drug", "description": "a medication"}``."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    name: str = Field(description="The type's name: the label its mentions get.")
+    description: str | None = Field(
+        default=None, description="What the type means; the model reads it beside the name."
+    )
 
 
 class ExtractRequest(BaseModel):
@@ -23,13 +35,25 @@ class ExtractRequest(BaseModel):
         strict=True,
         extra="forbid",
         json_schema_extra={
-            "examples": [{"text": "Ada Lovelace was born in London.", "types": ["person", "city"]}]
+            "examples": [
+                {"text": "Ada Lovelace was born in London.", "types": ["person", "city"]},
+                {
+                    "text": "Take aspirin, 81 mg a day.",
+                    "types": [
+                        {"name": "drug", "description": "a medication given to treat a disease"},
+                        "dose",
+                    ],
+                },
+            ]
         },
     )
 
     text: str | None = Field(default=None, description="One text (or use `texts`).")
     texts: list[str] | None = Field(default=None, description="Several texts, one answer each.")
-    types: list[str] = Field(description="Entity types to extract, e.g. ['person', 'city'].")
+    types: list[str | TypeIn] = Field(
+        description="Entity types to extract: names, e.g. ['person', 'city'], or objects "
+        "{'name', 'description'} for types whose meaning the model should be told."
+    )
     dataset: str | None = Field(
         default=None, description="Dataset name for a supervised model's `Dataset:` prefix."
     )
@@ -92,7 +116,7 @@ class ExtractBatchResult(BaseModel):
 # An option a request set: its name and value (a flag, or the threshold).
 OptionValue = tuple[str, bool | float]
 # (types, dataset, options): texts asked with equal keys can share one model call.
-BatchKey = tuple[tuple[str, ...], str | None, tuple[OptionValue, ...]]
+BatchKey = tuple[tuple[str | EntityType, ...], str | None, tuple[OptionValue, ...]]
 
 
 class RequestLimitError(ValueError):
@@ -108,7 +132,7 @@ class CheckedRequest:
     """A request that passed every limit: what the batcher needs."""
 
     texts: list[str]
-    types: tuple[str, ...]
+    types: tuple[str | EntityType, ...]  # names, or records when a type has a description
     dataset: str | None
     options: tuple[OptionValue, ...]  # only the options the client set, sorted
 
@@ -154,9 +178,11 @@ def _check_text(text: str, index: int, config: ServeConfig) -> None:
         raise RequestLimitError(f"text {index} is not valid Unicode: {err.reason}") from err
 
 
-def _check_types(types: list[str], config: ServeConfig) -> tuple[str, ...]:
+def _check_types(types: list[str | TypeIn], config: ServeConfig) -> tuple[str | EntityType, ...]:
     try:
-        cleaned = clean_types(types)
+        cleaned = entity_types(
+            [t if isinstance(t, str) else EntityType(t.name, t.description) for t in types]
+        )
     except (TypeError, ValueError) as err:
         raise RequestLimitError(str(err)) from err
     if len(cleaned) > config.max_types:
@@ -165,16 +191,22 @@ def _check_types(types: list[str], config: ServeConfig) -> tuple[str, ...]:
             "(max_types)"
         )
     for entity_type in cleaned:
-        if len(entity_type) > config.max_type_chars:
+        name, description = entity_type.name, entity_type.description or ""
+        if len(name) > config.max_type_chars:
             raise RequestLimitError(
-                f"entity type {entity_type[:40]!r}... has {len(entity_type)} characters; the "
+                f"entity type {name[:40]!r}... has {len(name)} characters; the "
                 f"limit is {config.max_type_chars} (max_type_chars)"
             )
+        if len(description) > config.max_description_chars:
+            raise RequestLimitError(
+                f"the description of entity type {name[:40]!r} has {len(description)} "
+                f"characters; the limit is {config.max_description_chars} (max_description_chars)"
+            )
         try:
-            entity_type.encode("utf-8")
+            (name + description).encode("utf-8")
         except UnicodeEncodeError as err:
             raise RequestLimitError(f"entity type is not valid Unicode: {err.reason}") from err
-    return tuple(cleaned)
+    return tuple(names_or_records(cleaned))
 
 
 @dataclass(frozen=True)

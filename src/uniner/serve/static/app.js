@@ -12,6 +12,7 @@ const PRESET_TYPES = ["person", "organization", "location", "date"];
 
 const $ = (id) => document.getElementById(id);
 const types = [];
+const descriptions = {};  // type -> what it means, for the types given one (optional)
 // Where the API key lives: sessionStorage, so it is gone when the tab closes.
 const KEY_STORE = "uniner-api-key";
 
@@ -23,16 +24,30 @@ function colourOf(type) {
   return `hsl(${hash % 360}, 70%, 82%)`;
 }
 
-function addType(raw) {
+function addType(raw, rawDescription = "") {
   const type = raw.trim().replace(/\s+/g, " ");
-  if (!type || types.includes(type)) return;
-  types.push(type);
+  const description = rawDescription.trim().replace(/\s+/g, " ");
+  if (!type) return;
+  if (description) descriptions[type] = description;
+  if (!types.includes(type)) types.push(type);
   renderChips();
+}
+
+function addTypedType() {
+  addType($("type-input").value, $("type-description").value);
+  $("type-input").value = "";
+  $("type-description").value = "";
 }
 
 function removeType(type) {
   types.splice(types.indexOf(type), 1);
+  delete descriptions[type];
   renderChips();
+}
+
+// What POST /extract takes: a name, or {name, description} for a described type.
+function typesBody() {
+  return types.map((t) => (descriptions[t] ? { name: t, description: descriptions[t] } : t));
 }
 
 function renderChips() {
@@ -44,6 +59,10 @@ function renderChips() {
     chip.dataset.type = type;
     chip.style.background = colourOf(type);
     chip.append(type);
+    if (descriptions[type]) {
+      chip.classList.add("described");
+      chip.title = descriptions[type];
+    }
     const remove = document.createElement("button");
     remove.type = "button";
     remove.title = `remove ${type}`;
@@ -164,8 +183,7 @@ function useKey(event) {
 
 async function run() {
   const text = $("text").value;
-  const pending = $("type-input").value;
-  if (pending.trim()) { addType(pending); $("type-input").value = ""; }
+  if ($("type-input").value.trim()) addTypedType();
   showError("");
   $("run").disabled = true;
   $("busy").hidden = false;
@@ -173,7 +191,7 @@ async function run() {
     const response = await api("/extract", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ text, types }),
+      body: JSON.stringify({ text, types: typesBody() }),
     });
     if (!response.ok) {
       $("output").hidden = true;
@@ -211,11 +229,13 @@ async function loadModelInfo() {
 }
 
 function init() {
-  PRESET_TYPES.forEach(addType);
-  $("add-type").addEventListener("click", () => { addType($("type-input").value); $("type-input").value = ""; });
-  $("type-input").addEventListener("keydown", (event) => {
-    if (event.key === "Enter") { event.preventDefault(); addType(event.target.value); event.target.value = ""; }
-  });
+  PRESET_TYPES.forEach((type) => addType(type));
+  $("add-type").addEventListener("click", addTypedType);
+  for (const id of ["type-input", "type-description"]) {
+    $(id).addEventListener("keydown", (event) => {
+      if (event.key === "Enter") { event.preventDefault(); addTypedType(); }
+    });
+  }
   for (const preset of document.querySelectorAll(".preset")) {
     preset.addEventListener("click", () => addType(preset.dataset.type));
   }
