@@ -11,9 +11,10 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "score",
         help="score predictions against gold (official or strict metric)",
-        description="Score a predictions file against a gold file, both in any supported "
-        "format (uniner, spans, conll, jsonl, pile-ner). In the official conversation format "
-        "the prediction is the last gpt turn. --example scores the bundled example.",
+        description="Score a predictions file against a gold file, both in any format "
+        "uniner reads (uniner, spans, conll, jsonl, pile-ner, pile-ner-bio, label-studio, "
+        "doccano, prodigy, spacy). In the official conversation format the prediction is the "
+        "last gpt turn. --example scores the bundled example.",
     )
     p.add_argument("--gold", help="gold file")
     p.add_argument("--pred", help="predictions file")
