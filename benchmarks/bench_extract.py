@@ -8,6 +8,8 @@ embedded default (SmolLM2-135M-Instruct + the packaged adapter, float32, CPU; ``
   (a) the naive reference: one full prompt per query through ``model.generate``;
   (b) one left-padded batch of full prompts per passage (no shared prefix);
   (c) the engine: ``NERModel.predict`` (one row per passage, prefix once, the ``[]`` guess);
+  (d) the engine with draft-and-verify decoding (``draft=True``): its answers against (c)'s,
+      decode steps per answer token of both, draft tokens fed and accepted;
 
 and the prefill tokens each processes against the floor (each passage once + each query's
 suffix), and whether (a) and (c) give the same answer to every query. It also counts the
@@ -45,7 +47,10 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--no-adapter", action="store_true", help="the untuned SmolLM2 base")
     parser.add_argument("--batch-size", type=int, default=8, help="engine passages per batch")
     parser.add_argument("--max-new-tokens", type=int, default=64)
-    parser.add_argument("--skip-naive", action="store_true", help="time (b) and (c) only")
+    parser.add_argument("--skip-naive", action="store_true", help="time (b), (c), (d) only")
+    parser.add_argument(
+        "--draft-tokens", type=int, default=8, help="(d): the most draft tokens per answer and step"
+    )
     parser.add_argument(
         "--dtype",
         choices=("float32", "bfloat16", "both"),
@@ -151,10 +156,19 @@ def measure(args: argparse.Namespace, dtype: str, texts: list[str], types: list[
         ner.model, ner.tokenizer, [encoded[0].full(k) for k in range(len(types))], max_new_tokens=2
     )
     generate_naive(ner.model, ner.tokenizer, encoded[0].full(0), max_new_tokens=2)
+    ner.predict(texts, types, batch_size=args.batch_size, max_new_tokens=4, draft=True)
     started = time.perf_counter()
     engine = ner.predict(texts, types, batch_size=args.batch_size, **opts)
     engine_s = (time.perf_counter() - started) / queries
     print(f"[{dtype}] (c) engine   {engine_s:.4f} s/query", flush=True)
+    drafting = _drafting(ner, texts, types, (engine, engine_s), args)
+    print(
+        f"[{dtype}] (d) drafts   {drafting['draft_s_per_query']:.4f} s/query, "
+        f"{drafting['draft_speedup_vs_engine']}x (c); decode steps per answer token "
+        f"{drafting['decode_steps_per_answer_token']}; identical to (c): "
+        f"{drafting['draft_identical']}",
+        flush=True,
+    )
 
     started = time.perf_counter()
     padded = [
@@ -209,7 +223,59 @@ def measure(args: argparse.Namespace, dtype: str, texts: list[str], types: list[
         "gflop": gflop,
         "gflop_per_s": rate,
         "engine_share_of_matmul": round(rate["engine"] / peak, 3),
+        **drafting,
         "style": ner.style,
+    }
+
+
+def _drafting(
+    ner: NERModel,
+    texts: list[str],
+    types: list[str],
+    timed: tuple[list[Any], float],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """(d): the engine with draft-and-verify decoding, timed on the same queries as (c); its
+    answers against (c)'s, and its decode steps (``meta["decoding"]``) against those (c) takes
+    for the same answers (one per token after the prompt's pass)."""
+    engine, engine_s = timed  # (c)'s predictions and seconds per query
+    queries = len(texts) * len(types)
+    started = time.perf_counter()
+    drafted = ner.predict(
+        texts,
+        types,
+        batch_size=args.batch_size,
+        max_new_tokens=args.max_new_tokens,
+        draft=True,
+        draft_tokens=args.draft_tokens,
+    )
+    draft_s = (time.perf_counter() - started) / queries
+    keys = ("tokens", "steps", "steps_without_draft", "drafted", "accepted")
+    total = {k: sum(p.meta["decoding"][k] for p in drafted) for k in keys}
+    differ = [
+        {"passage": i, "type": t, "engine": e.answers[t], "draft": d.answers[t]}
+        for i, (e, d) in enumerate(zip(engine, drafted, strict=True))
+        for t in types
+        if e.answers[t] != d.answers[t]
+    ]
+    for d in differ:
+        print("DRAFT DIFFERENT:", json.dumps(d, ensure_ascii=False))
+    tokens = max(total["tokens"], 1)
+    return {
+        "draft_s_per_query": round(draft_s, 4),
+        "draft_speedup_vs_engine": round(engine_s / draft_s, 2),
+        "draft_identical": not differ,
+        "draft_mismatches": len(differ),
+        "decode_steps_per_answer_token": {
+            "engine": round(total["steps_without_draft"] / tokens, 3),
+            "draft": round(total["steps"] / tokens, 3),
+        },
+        "draft_tokens": {
+            "max": args.draft_tokens,
+            "fed": total["drafted"],
+            "accepted": total["accepted"],
+            "answer_tokens": total["tokens"],
+        },
     }
 
 
@@ -236,6 +302,9 @@ def main() -> dict[str, Any]:
             "bf16_identical": bf16["identical"],
             "bf16_gflop_per_s": bf16["gflop_per_s"],
             "bf16_engine_share_of_matmul": bf16["engine_share_of_matmul"],
+            "bf16_draft_s_per_query": bf16["draft_s_per_query"],
+            "bf16_draft_speedup_vs_engine": bf16["draft_speedup_vs_engine"],
+            "bf16_draft_identical": bf16["draft_identical"],
         }
     if len(runs) == 2:
         fp32, bf16 = runs["float32"], runs["bfloat16"]

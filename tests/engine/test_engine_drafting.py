@@ -282,3 +282,23 @@ def test_the_untuned_base_answers_the_same_with_drafts(smollm2_ner: NERModel) ->
     assert same == len(answers)
     # It writes prose, not a list: there is no string to copy into, so nothing is drafted.
     assert totals["drafted"] == 0 and totals["steps"] == totals["steps_without_draft"]
+
+
+def test_the_benchmark_measures_the_drafting_engine(tiny_ner: NERModel) -> None:
+    """``benchmarks/bench_extract.py``'s (d) on the tiny model and two inline passages."""
+    import importlib.util
+
+    path = Path(__file__).parents[2] / "benchmarks" / "bench_extract.py"
+    spec = importlib.util.spec_from_file_location("bench_extract", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    args = argparse.Namespace(batch_size=2, max_new_tokens=6, draft_tokens=4)
+    engine = tiny_ner.predict(TEXTS, TYPES, batch_size=2, max_new_tokens=6)
+    result = bench._drafting(tiny_ner, TEXTS, TYPES, (engine, 1.0), args)
+    assert result["draft_identical"] is True and result["draft_mismatches"] == 0
+    speedup = 1.0 / result["draft_s_per_query"]  # of a rounded time
+    assert result["draft_speedup_vs_engine"] == pytest.approx(speedup, rel=0.01)
+    # The tiny model talks to the limit, never inside a list: 6 tokens, 5 decode steps each.
+    assert result["decode_steps_per_answer_token"] == {"engine": 0.833, "draft": 0.833}
+    assert result["draft_tokens"] == {"max": 4, "fed": 0, "accepted": 0, "answer_tokens": 48}
