@@ -160,3 +160,18 @@ def test_the_factory_is_found_through_the_entry_point_without_an_import() -> Non
 def test_any_engine_option_is_accepted() -> None:
     config = UninerComponentConfig(types=["person"], options={"max_new_tokens": 8, "flat": True})
     assert config.options == {"max_new_tokens": 8, "flat": True}
+
+
+def test_types_with_descriptions_reach_the_model(nlp: Any) -> None:
+    from uniner.entity_types import EntityType
+
+    model = GazetteerModel({"city": ["London"]})
+    pipe = component(model, types={"city": " a  town ", "person": None})
+    doc = pipe(nlp("Ada went to London."))
+    assert [(e.text, e.label_) for e in doc.ents] == [("London", "city")]
+    assert model.calls[0]["types"] == [EntityType("city", "a town"), EntityType("person")]
+    names_only = GazetteerModel({"city": ["London"]})
+    component(names_only, types={"city": None})(nlp("London."))
+    assert names_only.calls[0]["types"] == ["city"]
+    with pytest.raises(TypeError, match="description of entity type 'city' must be a string"):
+        component(model, types={"city": 3})

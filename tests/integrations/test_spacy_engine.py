@@ -65,3 +65,25 @@ def test_a_second_pipe_on_the_same_model_reuses_the_loaded_engine(
         "uniner", config={"model": str(tiny_model_dir), "types": ["date"], "device": "cpu"}
     )
     assert other.get_pipe("uniner").model is nlp.get_pipe("uniner").model
+
+
+def test_add_pipe_takes_types_with_descriptions(tiny_model_dir: Path) -> None:
+    from uniner.entity_types import EntityType
+
+    described = {"person": "a human being", "location": None}
+    nlp = spacy.blank("en")
+    config = {"model": str(tiny_model_dir), "types": described, "device": "cpu",
+              "options": {"max_new_tokens": 4}}  # fmt: skip
+    nlp.add_pipe("uniner", config=config)
+    assert nlp.config["components"]["uniner"]["types"] == described
+    pipe = nlp.get_pipe("uniner")
+    assert (pipe.config.types, pipe.config.descriptions) == (
+        ["person", "location"],
+        {"person": "a human being"},
+    )
+    assert pipe.config.asked == [EntityType("person", "a human being"), EntityType("location")]
+    doc = nlp(TEXTS[0])
+    [prediction] = pipe.model.predict([TEXTS[0]], pipe.config.asked, max_new_tokens=4)
+    assert [(s.start_char, s.end_char, s.label_) for s in doc.spans["uniner"]] == [
+        (e.start, e.end, e.type) for e in prediction.entities
+    ]

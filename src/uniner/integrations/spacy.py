@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from uniner.engine.options import REQUEST_OPTIONS, check_threshold
+from uniner.entity_types import EntityType, describe, entity_types, names_or_records
 from uniner.errors import MissingDependencyError
-from uniner.types import Entity, Predictor, clean_types
+from uniner.types import Entity, Predictor
 
 try:
     from spacy.language import Language
@@ -48,7 +49,9 @@ class UninerComponentConfig:
     """What the component asks and how it writes the answers onto the Doc.
 
     Args:
-        types: entity types to extract (cleaned and de-duplicated).
+        types: entity types to extract (cleaned and de-duplicated): a list of names, or a
+            mapping name -> description (or null) for types the model should be told the
+            meaning of; kept as the names, their descriptions in ``descriptions``.
         alignment_mode: how character offsets become token spans: strict, contract or expand.
         spans_key: the ``doc.spans`` key that receives every mention.
         overwrite_ents: replace existing ``doc.ents``; if False, add only mentions that do not
@@ -59,9 +62,10 @@ class UninerComponentConfig:
             which keeps every mention). The same as ``options={"threshold": ...}``.
         options: engine options, any :class:`~uniner.engine.ExtractOptions` field (e.g.
             ``flat``, ``constrained``, ``max_new_tokens``).
+        descriptions: type name -> description, for the types that have one.
     """
 
-    types: list[str]
+    types: list[str] | dict[str, str | None]
     alignment_mode: str = "expand"
     spans_key: str = "uniner"
     overwrite_ents: bool = True
@@ -69,9 +73,15 @@ class UninerComponentConfig:
     dataset: str | None = None
     threshold: float | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.types = clean_types(self.types)
+        given = entity_types(self.types)
+        descriptions = dict(self.descriptions)  # a type's own description wins
+        descriptions.update((t.name, t.description) for t in given if t.description is not None)
+        named = describe([t.name for t in given], descriptions)
+        self.types = [t.name for t in named]
+        self.descriptions = {t.name: t.description for t in named if t.description is not None}
         if self.alignment_mode not in ALIGNMENT_MODES:
             raise ValueError(
                 f"alignment_mode must be one of {ALIGNMENT_MODES}, got {self.alignment_mode!r}"
@@ -96,6 +106,11 @@ class UninerComponentConfig:
         chosen = self.threshold if self.threshold is not None else given
         if chosen is not None:
             self.threshold = self.options["threshold"] = check_threshold(chosen)
+
+    @property
+    def asked(self) -> list[str] | list[EntityType]:
+        """The types as the model is asked them (:func:`~uniner.entity_types.names_or_records`)."""
+        return names_or_records(describe(list(self.types), self.descriptions))
 
 
 def engine_option_names() -> list[str]:
@@ -134,7 +149,7 @@ class UninerComponent:
     def _predict(self, texts: list[str]) -> list[list[Entity]]:
         predictions = self.model.predict(
             texts,
-            self.config.types,
+            self.config.asked,
             dataset=self.config.dataset,
             batch_size=self.config.batch_size,
             **self.config.options,
@@ -211,7 +226,7 @@ def make_uniner_component(
     nlp: Language,
     name: str,
     model: str | None,
-    types: list[str],
+    types: list[str] | dict[str, str | None],
     adapter: str | None,
     device: str | None,
     alignment_mode: str,
