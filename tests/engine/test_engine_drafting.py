@@ -302,3 +302,14 @@ def test_the_benchmark_measures_the_drafting_engine(tiny_ner: NERModel) -> None:
     # The tiny model talks to the limit, never inside a list: 6 tokens, 5 decode steps each.
     assert result["decode_steps_per_answer_token"] == {"engine": 0.833, "draft": 0.833}
     assert result["draft_tokens"] == {"max": 4, "fed": 0, "accepted": 0, "answer_tokens": 48}
+
+
+def test_a_corpus_job_without_drafts_records_the_options_it_always_did(tmp_path: Path) -> None:
+    from uniner.extract import ExtractConfig
+
+    plain = ExtractConfig([str(tmp_path)], str(tmp_path / "out"), ["person"]).to_dict()
+    assert "draft" not in plain["options"] and "draft_tokens" not in plain["options"]
+    drafted = ExtractConfig(
+        [str(tmp_path)], str(tmp_path / "out"), ["person"], options={"draft": True}
+    ).to_dict()
+    assert drafted["options"]["draft"] is True and drafted["options"]["draft_tokens"] == 8

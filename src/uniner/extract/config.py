@@ -116,4 +116,6 @@ class ExtractConfig:
         d["shard"] = list(self.shard)
         if not self.descriptions:
             del d["descriptions"]
+        if not self.options.draft:  # same answers: jobs without drafts record what they did
+            del d["options"]["draft"], d["options"]["draft_tokens"]
         return d
