@@ -9,7 +9,9 @@ same tokens with far less work:
    query's first answer token, and its second where the first is the guessed start of ``[]``;
 2. the queries whose answer goes on get their own rows, gathered out of the passage's cache;
 3. a hand-written greedy loop decodes those rows, dropping each row from the batch (and from
-   the cache) as soon as its answer is complete.
+   the cache) as soon as its answer is complete; with drafters (``draft=True``) each step
+   feeds every row's last token and tokens drafted from its passage, and keeps those the
+   model agrees with (:meth:`_Decoder.draft_and_verify`, :mod:`uniner.engine.drafting`).
 
 Padding never changes a result: padded columns are masked out of attention and position ids
 count real tokens only, so every row sees exactly the positions its naive prompt would.
