@@ -153,3 +153,54 @@ def test_config_rejects_bad_values() -> None:
         BuildConfig(n_negatives=-1)
     with pytest.raises(ValueError, match=r"1\.5"):
         BuildConfig(dev_fraction=1.5)
+
+
+# ---------------------------------------------------------------- type descriptions
+
+
+def test_a_seeded_share_of_questions_carries_descriptions() -> None:
+    from uniner.data.conversations import Conversation
+    from uniner.entity_types import EntityType
+
+    records = [_record(f"Ada met Bob in Rome {i}.", [("Ada", "person"), ("Rome", "city")])
+               for i in range(40)]  # fmt: skip
+    descriptions = {"person": "a human being", "city": "a town"}
+    plain = build_conversations(records, negatives="none", seed=1)
+    described = build_conversations(records, negatives="none", seed=1, descriptions=descriptions)
+    # The same passages, questions, order and answers: only descriptions are added.
+    assert [c.answers for c in described] == [c.answers for c in plain]
+    assert all(c.descriptions == {} for c in plain)
+    carried = [(t, d) for c in described for t, d in c.descriptions.items()]
+    assert all(descriptions[t] == d for t, d in carried)
+    assert 25 <= len(carried) <= 55  # about half of the 80 questions
+    again = build_conversations(records, negatives="none", seed=1, descriptions=descriptions)
+    assert [c.descriptions for c in again] == [c.descriptions for c in described]
+    every = build_conversations(
+        records[:1], negatives="none", descriptions=descriptions, definition_share=1.0
+    )
+    [conv] = every
+    turns = {t.content for t in conv.turns()}
+    assert "What describes person in the text? Description: a human being" in turns
+    assert conv.turns()[2].content == conv.to_official()["conversations"][2]["value"]
+    # Written and read back, the descriptions are kept.
+    assert Conversation.from_official(conv.to_official()).descriptions == descriptions
+    assert conv.asked("person") == EntityType("person", "a human being")
+    none = build_conversations(records[:5], descriptions=descriptions, definition_share=0.0)
+    assert all(c.descriptions == {} for c in none)
+    with pytest.raises(ValueError, match=r"definition_share must be in \[0, 1\], got 1.5"):
+        build_conversations(records, definition_share=1.5)
+
+
+def test_descriptions_count_in_the_length_limit() -> None:
+    rec = _record("Ada met Bob in Rome.", [("Ada", "person"), ("Rome", "city")])
+    long = {"person": "a human being " * 7, "city": "a town " * 14}
+    fits = length_check(120)
+    short = build_conversations([rec], negatives="none", fits=fits)
+    split = build_conversations(
+        [rec], negatives="none", fits=fits, descriptions=long, definition_share=1.0
+    )
+    assert (len(short), len(split)) == (1, 2)
+    assert [c.descriptions for c in split] in (
+        [{"person": long["person"].strip()}, {"city": long["city"].strip()}],
+        [{"city": long["city"].strip()}, {"person": long["person"].strip()}],
+    )

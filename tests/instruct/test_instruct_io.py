@@ -112,3 +112,27 @@ def test_build_data_merges_a_passage_two_inputs_hold_and_excludes_a_dev_set(
     assert main([*argv, "--exclude", str(split / "dev.jsonl")]) == 0
     kept = {c.text for c in read_conversations(rest / "train.jsonl")}
     assert len(dev) == 2 and len(kept) == 2 and not dev & kept
+
+
+def test_build_data_puts_definitions_on_a_share_of_the_questions(tmp_path: Path) -> None:
+    from uniner.prompts import DESCRIPTION_TEMPLATE_VERSION
+
+    source = _write_annotations(tmp_path / "annotations.jsonl", 20)
+    definitions = tmp_path / "definitions.json"
+    definitions.write_text(
+        json.dumps({"person": {"definition": "A human.", "guidelines": "Named ones only."}})
+    )
+    out = tmp_path / "built"
+    argv = ["build-data", "--input", str(source), "--out", str(out), "--dev-fraction", "0"]
+    assert main([*argv, "--negatives", "none", "--definitions", str(definitions)]) == 0
+    built = read_conversations(out / "train.jsonl")
+    carried = [c.descriptions for c in built if c.descriptions]
+    assert 4 <= len(carried) <= 16  # about half of the 20 questions about a person
+    assert all(d == {"person": "A human. Named ones only."} for d in carried)
+    written = json.loads((out / "build_config.json").read_text())
+    assert written["definitions"] == str(definitions)
+    assert written["description_template_version"] == DESCRIPTION_TEMPLATE_VERSION
+    assert written["config"]["definition_share"] == 0.5
+    assert main([*argv, "--negatives", "none", "--definitions", str(definitions),
+                 "--definition-share", "1"]) == 0  # fmt: skip
+    assert all(c.descriptions for c in read_conversations(out / "train.jsonl"))

@@ -47,6 +47,19 @@ def register(subparsers: Any) -> None:
         help="leave out the passages of these conversation files (e.g. a shared dev.jsonl)",
     )
     parser.add_argument(
+        "--definitions",
+        metavar="FILE",
+        help='type descriptions, {type: {"definition", "guidelines"}} (e.g. '
+        "../shared/data/distill/pile-ner-391-definitions.json)",
+    )
+    parser.add_argument(
+        "--definition-share",
+        type=float,
+        default=0.5,
+        metavar="P",
+        help="share of the questions about a described type that carry its description",
+    )
+    parser.add_argument(
         "--keep-duplicates",
         action="store_true",
         help="do not merge passages that several inputs hold (same text but for whitespace)",
@@ -73,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         max_dev=args.max_dev,
         max_passages=args.max_passages,
         merge_duplicates=not args.keep_duplicates,
+        definitions=args.definitions,
+        definition_share=args.definition_share,
         exclude=args.exclude,
     )
     result = build_data(config)

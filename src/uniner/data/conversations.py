@@ -29,6 +29,7 @@ from typing import Any
 
 from uniner.data._io import read_json, read_text, write_json
 from uniner.data.answers import answer_for
+from uniner.entity_types import EntityType
 from uniner.errors import DataFormatError
 from uniner.grounding import ground_all
 from uniner.prompts import (
@@ -38,6 +39,7 @@ from uniner.prompts import (
     parse_answer,
     query_message,
     read_passage_message,
+    read_query,
     read_query_message,
 )
 from uniner.types import AnnotatedText, Dataset, Entity
@@ -54,7 +56,8 @@ class Conversation:
     ``answers`` are ``(type, mentions)`` in the order asked; ``answer_texts`` keeps, for a
     record read from a file, each answer exactly as written (the official metric compares
     answer strings); a built conversation writes its mentions with
-    :func:`uniner.prompts.format_answer`.
+    :func:`uniner.prompts.format_answer`. ``descriptions`` maps the types whose question
+    carries a description (:func:`uniner.prompts.query_message`) to it.
 
     >>> c = Conversation("c0", "Ada met Bob.", [("person", ["Ada", "Bob"]), ("city", [])])
     >>> c.to_official()["conversations"][3]
@@ -67,6 +70,13 @@ class Conversation:
     dataset: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     answer_texts: dict[str, str] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+    def asked(self, entity_type: str) -> str | EntityType:
+        """One asked type: with its description if its question carries one, else the name
+        as it is (so a names-only question is written byte for byte as before)."""
+        description = self.descriptions.get(entity_type)
+        return entity_type if description is None else EntityType(entity_type, description)
 
     @property
     def types(self) -> list[str]:
@@ -83,7 +93,7 @@ class Conversation:
         """The prompt turns (from :func:`uniner.prompts.conversation`)."""
         return conversation(
             self.text,
-            [(t, list(m)) for t, m in self.answers],
+            [(self.asked(t), list(m)) for t, m in self.answers],
             self.dataset,
             loss_on_acknowledgement=loss_on_acknowledgement,
         )
@@ -93,7 +103,7 @@ class Conversation:
         turns = conversation(self.text, [], self.dataset)
         rows = [{"from": _ROLE_NAMES[t.role], "value": t.content} for t in turns]
         for entity_type, mentions in self.answers:
-            rows.append({"from": "human", "value": query_message(entity_type)})
+            rows.append({"from": "human", "value": query_message(self.asked(entity_type))})
             rows.append({"from": "gpt", "value": self.answer_text(entity_type, mentions)})
         return {"id": self.id, "conversations": rows}
 
@@ -125,14 +135,17 @@ def parse_record(record: Any, path: Path, line: int | None, where: str) -> Conve
         )
     result = Conversation(_record_id(record), passage[0], [], passage[1])
     for n in range(2, len(values), 2):
-        entity_type = read_query_message(values[n])
-        if entity_type is None:
+        entity_type = read_query_message(values[n])  # the name as written
+        query = read_query(values[n])
+        if entity_type is None or query is None:
             raise bad(f"turn {n + 1}: 'What describes <type> in the text?', got {values[n][:60]!r}")
         if entity_type in result.answer_texts:  # asked twice in one record: the first counts
             continue
         mentions = [m.text for m in parse_answer(values[n + 1]).mentions]
         result.answers.append((entity_type, mentions))
         result.answer_texts[entity_type] = values[n + 1]
+        if query.description is not None:
+            result.descriptions[entity_type] = query.description
     return result
 
 

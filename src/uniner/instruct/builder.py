@@ -3,17 +3,21 @@
 One conversation per passage: ``Text: <passage>`` / ``I've read this text.`` / then one
 question per type with the JSON list of its mentions (first-appearance order, de-duplicated).
 Types absent from the passage are asked as negatives (answer ``[]``); the order of the type
-questions is shuffled; everything is drawn from one seeded generator.
+questions is shuffled; everything is drawn from one seeded generator. Given type descriptions
+(``descriptions=``), a seeded share of the questions (``definition_share``) carries its type's
+description, so the student learns to answer with and without one; that share is drawn from
+its own generator, so the rest of the data is the same as without descriptions.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from uniner.entity_types import EntityType
 from uniner.instruct.conversation import Conversation
 from uniner.instruct.negatives import NEGATIVE_STRATEGIES, NegativeSampler, NegativeStrategy
 from uniner.instruct.split import Fits, fit_conversations
@@ -47,6 +51,8 @@ class BuildConfig:
         shuffle_types: shuffle the order of the type questions.
         max_passages: keep a seeded random sample of at most this many passages of each input
             (``None``: all); bounds a CPU run without editing the data files.
+        definition_share: with type descriptions, the share of the questions about a described
+            type that carry its description (0..1; a seeded draw per question).
     """
 
     negatives: NegativeStrategy = "frequency"
@@ -59,6 +65,7 @@ class BuildConfig:
     max_dev: int = 500
     shuffle_types: bool = True
     max_passages: int | None = None
+    definition_share: float = 0.5
 
     def __post_init__(self) -> None:
         if self.negatives not in NEGATIVE_STRATEGIES:
@@ -77,6 +84,8 @@ class BuildConfig:
             raise ValueError(f"max_dev must be >= 0, got {self.max_dev}")
         if self.max_passages is not None and self.max_passages < 1:
             raise ValueError(f"max_passages must be at least 1, got {self.max_passages}")
+        if not 0.0 <= self.definition_share <= 1.0:
+            raise ValueError(f"definition_share must be in [0, 1], got {self.definition_share}")
         if self.dataset_specific == "":
             raise ValueError("dataset_specific must be True, False or a non-empty name")
 
@@ -114,6 +123,7 @@ def build_conversations(
     config: BuildConfig | None = None,
     *,
     fits: Fits | None = None,
+    descriptions: Mapping[str, str] | None = None,
     **options: Any,
 ) -> list[Conversation]:
     """Build the training conversations for annotated passages.
@@ -122,6 +132,8 @@ def build_conversations(
         records: the passages with their mentions (teacher annotations or a supervised set).
         config: the options; ``**options`` builds one instead (``negatives="uniform"``, ...).
         fits: the length predicate (default: :func:`length_check` without a tokenizer).
+        descriptions: type -> description (e.g. :func:`uniner.entity_types.read_definitions`);
+            a ``definition_share`` of the questions about these types carry it.
 
     Returns:
         One conversation per passage, or several when it had to be split; each has
@@ -143,17 +155,30 @@ def build_conversations(
         ([e.type for e in r.entities] for r in records), config.negatives
     )
     rng = random.Random(config.seed)
+    described = random.Random(f"{config.seed}:descriptions")  # its own stream: see above
     result: list[Conversation] = []
     for index, record in enumerate(records):
         dataset = _dataset_name(record, config.dataset_specific)
         types = _asked_types(record, dataset, sampler, config, rng)
-        pieces = fit_conversations(record, types, dataset, fits)
+        chosen = _described(types, descriptions or {}, config.definition_share, described)
+        pieces = fit_conversations(record, types, dataset, fits, chosen)
         base = record.id if record.id is not None else f"passage-{index}"
         for k, piece in enumerate(pieces):
             piece.id = base if len(pieces) == 1 else f"{base}#{k}"
             piece.meta = {"source": index}
         result.extend(pieces)
     return result
+
+
+def _described(
+    types: Sequence[str], descriptions: Mapping[str, str], share: float, rng: random.Random
+) -> dict[str, str]:
+    """The asked types whose question carries its description: a seeded ``share`` of those
+    that have one."""
+    chosen = [EntityType(t, descriptions[t]) for t in types if t in descriptions]
+    return {
+        t.name: t.description for t in chosen if t.description is not None and rng.random() < share
+    }
 
 
 def _dataset_name(record: AnnotatedText, dataset_specific: bool | str) -> str | None:

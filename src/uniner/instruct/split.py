@@ -7,7 +7,7 @@ question is split at a space that is not inside any mention, and each piece is a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from uniner.instruct.conversation import Conversation, mentions_in_order
 from uniner.types import AnnotatedText, Entity
@@ -22,35 +22,50 @@ def answers_for(record: AnnotatedText, types: Sequence[str]) -> list[tuple[str, 
 
 
 def fit_conversations(
-    record: AnnotatedText, types: Sequence[str], dataset: str | None, fits: Fits
+    record: AnnotatedText,
+    types: Sequence[str],
+    dataset: str | None,
+    fits: Fits,
+    descriptions: Mapping[str, str] | None = None,
 ) -> list[Conversation]:
-    """Conversations asking every type in ``types`` about ``record``, each one fitting.
+    """Conversations asking every type in ``types`` about ``record``, each one fitting;
+    ``descriptions``: the types whose question carries a description, and it.
 
     Raises:
         ValueError: when a passage cannot be split further (one mention longer than the limit).
     """
-    whole = Conversation("", record.text, answers_for(record, types), dataset)
+    described = dict(descriptions or {})
+
+    def asking(asked: Sequence[str]) -> Conversation:
+        chosen = {t: described[t] for t in asked if t in described}
+        return Conversation(
+            "", record.text, answers_for(record, asked), dataset, descriptions=chosen
+        )
+
+    whole = asking(types)
     if fits(whole):
         return [whole]
     result: list[Conversation] = []
     group: list[str] = []
     for entity_type in types:
-        alone = Conversation("", record.text, answers_for(record, [entity_type]), dataset)
-        if not fits(alone):
-            result.extend(_split_passage(record, [entity_type], dataset, fits))
+        if not fits(asking([entity_type])):
+            result.extend(_split_passage(record, [entity_type], dataset, fits, described))
             continue
-        trial = Conversation("", record.text, answers_for(record, [*group, entity_type]), dataset)
-        if group and not fits(trial):
-            result.append(Conversation("", record.text, answers_for(record, group), dataset))
+        if group and not fits(asking([*group, entity_type])):
+            result.append(asking(group))
             group = []
         group.append(entity_type)
     if group:
-        result.append(Conversation("", record.text, answers_for(record, group), dataset))
+        result.append(asking(group))
     return result
 
 
 def _split_passage(
-    record: AnnotatedText, types: Sequence[str], dataset: str | None, fits: Fits
+    record: AnnotatedText,
+    types: Sequence[str],
+    dataset: str | None,
+    fits: Fits,
+    descriptions: Mapping[str, str],
 ) -> list[Conversation]:
     halves = split_text(record)
     if halves is None:
@@ -58,7 +73,9 @@ def _split_passage(
             f"passage {record.id!r} ({len(record.text)} characters) cannot be split to fit the "
             "maximum length without cutting a mention; raise max_length"
         )
-    return [c for half in halves for c in fit_conversations(half, types, dataset, fits)]
+    return [
+        c for half in halves for c in fit_conversations(half, types, dataset, fits, descriptions)
+    ]
 
 
 def split_text(record: AnnotatedText) -> tuple[AnnotatedText, AnnotatedText] | None:

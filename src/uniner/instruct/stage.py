@@ -10,11 +10,12 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from uniner.entity_types import read_definitions
 from uniner.instruct.builder import BuildConfig, build_conversations, length_check, split_train_dev
 from uniner.instruct.conversation import Conversation
 from uniner.instruct.io import read_conversations, read_records, write_conversations
 from uniner.instruct.merge import merge_duplicates, passage_key
-from uniner.prompts import TEMPLATE_VERSION
+from uniner.prompts import DESCRIPTION_TEMPLATE_VERSION, TEMPLATE_VERSION
 from uniner.types import AnnotatedText
 
 CONFIG_NAME = "build_config.json"
@@ -36,6 +37,9 @@ class BuildDataConfig(BuildConfig):
             two inputs hold is trained once and never on both sides of the dev split.
         exclude: conversation files (another build's ``dev.jsonl``) whose passages are left
             out, so that data built separately stays disjoint from a shared dev set.
+        definitions: a definitions file ``{type: {"definition", "guidelines"}}``
+            (:func:`uniner.entity_types.read_definitions`); a ``definition_share`` of the
+            questions about its types carry the type's description.
     """
 
     inputs: list[str] = field(default_factory=list)
@@ -44,6 +48,7 @@ class BuildDataConfig(BuildConfig):
     input_format: str | None = None
     merge_duplicates: bool = True
     exclude: list[str] = field(default_factory=list)
+    definitions: str | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -114,7 +119,8 @@ def build_data(
     fits = length_check(
         build.max_length, _load_tokenizer(config.tokenizer) if config.tokenizer else None
     )
-    conversations = build_conversations(records, build, fits=fits)
+    descriptions = read_definitions(config.definitions) if config.definitions else None
+    conversations = build_conversations(records, build, fits=fits, descriptions=descriptions)
     train, dev = split_train_dev(conversations, len(records), build)
     folder = Path(config.out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -126,6 +132,14 @@ def build_data(
         "input_format": config.input_format,
         "tokenizer": config.tokenizer,
         "template_version": TEMPLATE_VERSION,
+        **(
+            {
+                "definitions": config.definitions,
+                "description_template_version": DESCRIPTION_TEMPLATE_VERSION,
+            }
+            if config.definitions
+            else {}
+        ),
         "config": build.to_dict(),
         "stats": stats,
     }
