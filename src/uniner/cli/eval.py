@@ -10,7 +10,7 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    from uniner.cli.extract import add_dtype_argument
+    from uniner.cli.extract import add_dtype_argument, add_threads_argument
 
     p = subparsers.add_parser(
         "eval",
@@ -57,6 +57,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--device", default=None, help="torch device (default: CUDA if available)")
     add_dtype_argument(p)
+    add_threads_argument(p)
     p.add_argument(
         "--metric",
         action="append",
@@ -100,7 +101,11 @@ def run(args: argparse.Namespace) -> int:
         from uniner.engine import NERModel
 
         model = NERModel.from_pretrained(
-            args.model, adapter=args.adapter, device=args.device, dtype=args.dtype
+            args.model,
+            adapter=args.adapter,
+            device=args.device,
+            dtype=args.dtype,
+            threads=args.threads,
         )
         result = evaluate(model, config, progress=progress)
     if args.json:

@@ -86,6 +86,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--device", default=None)
     add_dtype_argument(p)
+    add_threads_argument(p)
     p.add_argument(
         "--backend",
         default="transformers",
@@ -130,6 +131,28 @@ def add_dtype_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_threads_argument(parser: argparse.ArgumentParser) -> None:
+    """``--threads``, shared by every command that loads the engine."""
+    parser.add_argument(
+        "--threads",
+        type=_threads,
+        default=None,
+        metavar="N",
+        help="torch's CPU threads (default: a count set by OMP_NUM_THREADS is kept, else the "
+        "CPUs this process may use: its affinity mask and cgroup CPU quota)",
+    )
+
+
+def _threads(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"threads must be a positive int, got {value!r}")
+    return number
+
+
 def run(args: argparse.Namespace) -> int:
     from uniner.extract.files import ANNOTATION_FORMATS
 
@@ -156,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         dtype=args.dtype,
         backend=args.backend,
+        threads=args.threads,
     )
     if corpus_job:
         from uniner.extract import extract_corpus

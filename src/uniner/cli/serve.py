@@ -25,7 +25,7 @@ LIMIT_HELP = {
 
 
 def register(subparsers: Any) -> None:
-    from uniner.cli.extract import add_dtype_argument
+    from uniner.cli.extract import add_dtype_argument, add_threads_argument
     from uniner.serve.config import ServeConfig
 
     defaults = ServeConfig()
@@ -39,6 +39,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--adapter", help="LoRA adapter directory")
     parser.add_argument("--device", help="torch device, e.g. cpu or cuda")
     add_dtype_argument(parser)
+    add_threads_argument(parser)
     parser.add_argument(
         "--backend",
         default=defaults.backend,
@@ -69,10 +70,14 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from uniner.serve.config import ServeConfig
     from uniner.serve.server import serve
+    from uniner.threads import set_threads
 
     fields = ServeConfig.__dataclass_fields__
     chosen = {name: getattr(args, name) for name in fields}
     if chosen["api_key"] is None:
         chosen["api_key"] = os.environ.get(API_KEY_ENV) or None
-    serve(ServeConfig(**chosen))
+    config = ServeConfig(**chosen)
+    if args.threads is not None:  # process-wide: the engine's own load keeps it
+        set_threads(args.threads)
+    serve(config)
     return 0

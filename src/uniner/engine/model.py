@@ -55,6 +55,7 @@ class NERModel:
         dtype: Any = None,
         style: Style | None = None,
         backend: BackendName = "transformers",
+        threads: int | None = None,
         **options: Any,
     ) -> NERModel:
         """Load a student.
@@ -72,6 +73,9 @@ class NERModel:
                 ``chat`` when the tokenizer has a chat template.
             backend: ``transformers`` (CPU or GPU), or ``vllm`` (GPU, ``pip install
                 'uniner[vllm]'``); the same API either way.
+            threads: torch's thread count (a process-wide setting); None keeps a count you
+                set (``OMP_NUM_THREADS``, ``torch.set_num_threads``), else uses the CPUs the
+                process may use (affinity mask, cgroup quota; :mod:`uniner.threads`).
             **options: default :class:`ExtractOptions` fields.
 
         Raises:
@@ -80,6 +84,9 @@ class NERModel:
             MissingDependencyError: ``backend="vllm"`` and vLLM is not installed.
         """
         defaults = ExtractOptions(**options)  # a bad option fails before any loading
+        from uniner.threads import set_threads
+
+        set_threads(threads)
         loaded = load_backend(
             backend, name_or_path, adapter=adapter, device=device, dtype=dtype, style=style
         )
@@ -131,8 +138,15 @@ class NERModel:
         return self.backend.max_length
 
     def info(self) -> dict[str, Any]:
-        """Name, adapter, prompt style, maximum sequence length, device and dtype."""
-        return self.backend.info()
+        """Name, adapter, prompt style, maximum sequence length, device and dtype; on a CPU,
+        torch's thread count and the rule that gave it (:mod:`uniner.threads`)."""
+        info = self.backend.info()
+        if info.get("device") == "cpu":
+            from uniner.threads import current_threads
+
+            choice = current_threads()
+            info |= {"threads": choice.threads, "threads_from": choice.source}
+        return info
 
     # ------------------------------------------------------------------ public API
 

@@ -187,6 +187,7 @@ class _Job:
             "documents": self.processed,
             "mentions": self.new_mentions,
             "device": self.info.get("device"),
+            "threads": self.info.get("threads"),
             "batch_size": self.config.batch_size,
         }
         self.manifest.runs[-1] = run
