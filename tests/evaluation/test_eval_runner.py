@@ -296,3 +296,44 @@ def test_universal_with_gold_answers_scores_every_dataset_one(shared_data: Path)
     text = markdown_table(result)
     assert text.index("### By domain") < text.index("### By dataset")
     assert "| biomedical | anatem, bionlp11id, bionlp13cg, jnlpba, linnaeus |" in text
+
+
+class Described(Oracle):
+    """An oracle that records how each type was asked (a name, or a name with a description)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked_as: list[object] = []
+
+    def predict(self, texts, types, *, dataset=None, batch_size=8, progress=False):  # type: ignore[no-untyped-def]
+        self.asked_as.extend(types)
+        names = [getattr(t, "name", t) for t in types]
+        return super().predict(texts, names, batch_size=batch_size)
+
+
+def test_definitions_ask_each_type_with_its_description(tmp_path: Path) -> None:
+    (tmp_path / "defs.json").write_text(
+        json.dumps({"PERSON": {"definition": "A human.", "guidelines": "Not groups."}})
+    )
+    bench = tmp_path / "bench.yaml"
+    bench.write_text(
+        "datasets:\n"
+        f"  toy: {{path: {FIXTURES / 'official.json'}, format: uniner, definitions: defs.json}}\n"
+    )
+    names_only, described = Described(), Described()
+    plain = evaluate(names_only, "toy", config=bench, progress=False)
+    with_defs = evaluate(described, "toy", config=bench, progress=False, definitions=True)
+    assert all(isinstance(t, str) for t in names_only.asked_as)
+    asked = {getattr(t, "name", t): getattr(t, "description", None) for t in described.asked_as}
+    # matched ignoring case; a type the file does not describe is asked by its name
+    assert asked["person"] == "A human. Not groups."
+    assert {t: d for t, d in asked.items() if t != "person"} == {
+        t: None for t in asked if t != "person"
+    }
+    assert with_defs.datasets[0].scores["official"].f1 == plain.datasets[0].scores["official"].f1
+
+
+def test_definitions_for_a_dataset_without_a_file_are_reported_missing(config: Path) -> None:
+    result = run(Oracle(), config, definitions=True)
+    assert set(result.missing) == {"tiny-official", "tiny-spans", "ghost"}
+    assert "has no definitions file" in result.missing["tiny-official"]

@@ -54,6 +54,12 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="leave out CoNLL lines without both a token and a tag (counted in the report)",
     )
+    p.add_argument(
+        "--definitions",
+        action="store_true",
+        help="ask each type with its description from the dataset's definitions file "
+        "(SLIMER's protocol; the paper's is names only)",
+    )
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--device", default=None, help="torch device (default: CUDA if available)")
     add_dtype_argument(p)
@@ -91,7 +97,12 @@ def run(args: argparse.Namespace) -> int:
         data_root=args.data_root,
         config=args.config,
         out_dir=args.out,
+        definitions=args.definitions,
     )
+    if args.definitions and args.predictions:
+        raise ValueError(
+            "--definitions changes how the model is asked: give --model, not --predictions"
+        )
     if args.threshold_plot and not (args.out or args.predictions):
         raise ValueError("--threshold-plot reads the run's predictions: give --out DIR too")
     progress = not args.no_progress

@@ -16,6 +16,7 @@ bundled entries' paths start at the data root (``uniner.paths.data_root()``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,9 @@ class DatasetSpec:
         label_map: label -> type overrides (or a bundled map's name / a file).
         split: the split name recorded on the dataset.
         skip_malformed: leave out (and count) CoNLL lines without both a token and a tag.
+        definitions: a file of its types' descriptions (``{type: {"definition",
+            "guidelines"}}`` or ``{type: "description"}``), relative as ``path`` is; used when
+            a run asks with definitions (``uniner eval --definitions``, SLIMER's protocol).
         config_file: the user config that defined the dataset (set by the registry, not
             written in the file); None for the bundled registry.
     """
@@ -56,6 +60,7 @@ class DatasetSpec:
     label_map: dict[str, str | None] | str | None = None
     split: str = "test"
     skip_malformed: bool = False
+    definitions: str | None = None
     config_file: str | None = None
 
     def __post_init__(self) -> None:
@@ -79,6 +84,26 @@ class DatasetSpec:
         if self.config_file is not None:
             return Path(self.config_file).parent
         return Path(root or default_data_root())
+
+    def descriptions(self, types: Sequence[str], root: str | Path | None = None) -> dict[str, str]:
+        """Each of ``types`` that the dataset's definitions file describes -> its description.
+
+        A type is looked up as written, then ignoring case, then as the same words in any
+        order (the MIT files' ``Restaurant Name`` and ``average ratings`` are described as
+        ``restaurant name`` and ``ratings average``).
+
+        Raises:
+            DatasetNotFoundError: the dataset has no definitions file, or it is missing.
+        """
+        from uniner.entity_types import read_definitions
+
+        if self.definitions is None:
+            raise DatasetNotFoundError(f"dataset {self.name!r} has no definitions file")
+        path = Path(self.definitions).expanduser()
+        path = path if path.is_absolute() else self.base(root) / path
+        if not path.is_file():
+            raise DatasetNotFoundError(f"definitions of {self.name!r} not found at {path}")
+        return _match_definitions(types, read_definitions(path))
 
     def load(self, root: str | Path | None = None) -> Dataset:
         """Read the dataset; a missing file raises DatasetNotFoundError naming it."""
@@ -118,6 +143,19 @@ class DatasetSpec:
             )
         how = "given as data_root / --data-root" if root else "set $UNINER_DATA or --data-root"
         return f" (relative path {self.path!r} taken from the data root {self.base(root)}; {how})"
+
+
+def _match_definitions(types: Sequence[str], definitions: dict[str, str]) -> dict[str, str]:
+    def keys(name: str) -> tuple[str, ...]:
+        folded = name.casefold()
+        return (name, folded, " ".join(sorted(folded.split())))
+
+    index: dict[str, str] = {}
+    for name, description in definitions.items():
+        for key in keys(name):
+            index.setdefault(key, description)
+    found = {t: next((index[k] for k in keys(t) if k in index), None) for t in types}
+    return {t: d for t, d in found.items() if d is not None}
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ class EvalConfig:
         model: what the run calls the model (default: its ``name``).
         out_dir: where to write results.json/.md/.png, the config and the predictions.
         skip_malformed: leave out (and count) CoNLL lines without both a token and a tag.
+        definitions: ask each type with its description from the dataset's definitions file
+            (SLIMER's "zero-shot with definitions" protocol; a dataset without one is an
+            error). Off: names only, the paper's protocol.
     """
 
     benchmark: str = "zero-shot"
@@ -45,6 +48,7 @@ class EvalConfig:
     sample: int | None = None
     seed: int = 0
     skip_malformed: bool = False
+    definitions: bool = False
 
     def __post_init__(self) -> None:
         for name in ("limit", "sample"):

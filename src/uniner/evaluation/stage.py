@@ -11,11 +11,12 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from uniner.data.io import load_dataset, write_dataset
+from uniner.entity_types import describe
 from uniner.errors import DatasetNotFoundError
 from uniner.evaluation.benchmarks import Benchmark, DatasetSpec, get_benchmark
 from uniner.evaluation.metrics import Score, score_datasets
@@ -90,7 +91,12 @@ def select_passages(gold: Dataset, config: EvalConfig) -> list[AnnotatedText]:
 
 
 def model_predictions(
-    model: Predictor, gold: Dataset, *, batch_size: int = 8, progress: bool = False
+    model: Predictor,
+    gold: Dataset,
+    *,
+    batch_size: int = 8,
+    progress: bool = False,
+    descriptions: Mapping[str, str] | None = None,
 ) -> Dataset:
     """Ask ``model`` every gold passage's types; keep answers (cleaned as the official
     pipeline does) and the mentions it grounded, restricted to the asked types.
@@ -98,6 +104,8 @@ def model_predictions(
     Passages asking the same *set* of types share one ``predict`` call, so they are batched
     together: a query's answer does not depend on the order the types are asked in (each type
     is its own question), and the official files list each passage's types in its own order.
+
+    ``descriptions`` (type -> description) asks those types with their description.
 
     With ``progress``, a dataset shows one bar: the engine's, when one call asks every passage
     (as in every bundled dataset), else one over the passages of all its calls.
@@ -116,8 +124,9 @@ def model_predictions(
     records: list[AnnotatedText | None] = [None] * len(gold.records)
     for types, indices in groups.values():
         texts = [gold.records[i].text for i in indices]
+        asked = describe(types, descriptions) if descriptions else list(types)
         outputs = model.predict(
-            texts, list(types), dataset=None, batch_size=batch_size, progress=progress and not ours
+            texts, asked, dataset=None, batch_size=batch_size, progress=progress and not ours
         )
         if len(outputs) != len(texts):
             raise ValueError(
@@ -174,8 +183,9 @@ def evaluate(
     predictions: dict[str, Dataset] = {}
 
     def predict(spec: DatasetSpec, gold: Dataset) -> Dataset:
+        described = spec.descriptions(gold.types, run.data_root) if run.definitions else None
         predictions[spec.name] = model_predictions(
-            model, gold, batch_size=run.batch_size, progress=progress
+            model, gold, batch_size=run.batch_size, progress=progress, descriptions=described
         )
         return predictions[spec.name]
 
