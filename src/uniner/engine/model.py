@@ -19,7 +19,13 @@ from uniner.engine.drafting import add_decoding_meta
 from uniner.engine.options import ExtractOptions
 from uniner.engine.results import Job, Prediction
 from uniner.engine.windows import split_windows
-from uniner.entity_types import EntityType, TypesLike, entity_types, type_names
+from uniner.entity_types import (
+    EntityType,
+    TypesLike,
+    entity_types,
+    names_or_records,
+    type_names,
+)
 from uniner.prompts import Style
 from uniner.types import Entity
 
@@ -199,7 +205,7 @@ class NERModel:
         jobs = self._jobs(texts, wanted, dataset, opts)
         answers = self.backend.answer(
             [j.passage for j in jobs],
-            wanted,
+            names_or_records(wanted),  # names when none is described: backends as before
             dataset,
             opts,
             batch_size=batch_size,
