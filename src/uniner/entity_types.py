@@ -159,6 +159,22 @@ def describe(names: Iterable[str], descriptions: Mapping[str, str]) -> list[Enti
     return entity_types([EntityType(n, descriptions.get(n)) for n in names])
 
 
+def merge_descriptions(
+    types: TypesLike, descriptions: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """``types`` as names, and each one's description: its own where it carries one, else the
+    one ``descriptions`` gives it (configs that take both, e.g. a corpus job's, a spaCy pipe's).
+
+    >>> merge_descriptions([EntityType("drug", "a medicine"), "dose"], {"dose": "an amount"})
+    (['drug', 'dose'], {'drug': 'a medicine', 'dose': 'an amount'})
+    """
+    given = entity_types(types)
+    merged = dict(descriptions)  # a type's own description wins
+    merged.update((t.name, t.description) for t in given if t.description is not None)
+    named = describe([t.name for t in given], merged)
+    return [t.name for t in named], {t.name: t.description for t in named if t.description}
+
+
 # ---------------------------------------------------------------- the command line and files
 
 

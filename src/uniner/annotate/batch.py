@@ -27,7 +27,7 @@ from uniner.annotate.batch_files import ENDPOINT, BatchResults, read_results, re
 from uniner.annotate.batch_journal import BatchEntry, BatchJournal, write_durably
 from uniner.annotate.cache import ResponseCache
 from uniner.annotate.config import MAX_BATCH_REQUESTS
-from uniner.annotate.openai_teacher import RetryPolicy, api_key_from_env
+from uniner.annotate.openai_teacher import RetryPolicy, api_key_from_env, retryable_errors
 from uniner.annotate.teacher import Messages, SamplingParams, TeacherResponse
 from uniner.errors import TeacherError
 
@@ -166,12 +166,7 @@ class OpenAIBatch:
         """
         import openai
 
-        retryable = (
-            openai.RateLimitError,
-            openai.InternalServerError,
-            openai.APITimeoutError,
-            openai.APIConnectionError,
-        )
+        retryable = retryable_errors()
         for attempt in range(self.retry.max_retries + 1):
             batch = self._find(client, entry.file_id) if look_first else None
             if batch is None:

@@ -39,6 +39,18 @@ class RetryPolicy:
         return wait * (1 + self.jitter * random.random())
 
 
+def retryable_errors() -> tuple[type[Exception], ...]:
+    """The ``openai`` errors worth another try: 429, 5xx, time-outs, lost connections."""
+    import openai
+
+    return (
+        openai.RateLimitError,
+        openai.InternalServerError,
+        openai.APITimeoutError,
+        openai.APIConnectionError,
+    )
+
+
 def api_key_from_env() -> str:
     """``$UNINER_TEACHER_KEY``, else ``$OPENAI_API_KEY``, else a dummy key for local servers."""
     return next((os.environ[v] for v in KEY_VARIABLES if os.environ.get(v)), DUMMY_KEY)
@@ -109,12 +121,7 @@ class OpenAITeacher:
         """
         import openai
 
-        retryable = (
-            openai.RateLimitError,
-            openai.InternalServerError,
-            openai.APITimeoutError,
-            openai.APIConnectionError,
-        )
+        retryable = retryable_errors()
         for attempt in range(self.retry.max_retries + 1):
             try:
                 return await self._send(messages, params)

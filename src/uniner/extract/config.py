@@ -8,7 +8,13 @@ from typing import Any, cast
 
 from uniner.corpus.readers import TxtMode
 from uniner.engine.options import ExtractOptions
-from uniner.entity_types import EntityType, TypesLike, describe, entity_types, names_or_records
+from uniner.entity_types import (
+    EntityType,
+    TypesLike,
+    describe,
+    merge_descriptions,
+    names_or_records,
+)
 from uniner.extract.files import OUTPUT_FORMATS
 from uniner.extract.sharding import WHOLE, Shard, check_shard
 
@@ -72,12 +78,7 @@ class ExtractConfig:
             raise ValueError(f"inputs must be a non-empty list of paths, got {self.inputs!r}")
         self.inputs = [str(p) for p in self.inputs]
         self.output = str(self.output)
-        given = entity_types(self.types)
-        descriptions = dict(self.descriptions)  # a type's own description wins
-        descriptions.update((t.name, t.description) for t in given if t.description is not None)
-        named = describe([t.name for t in given], descriptions)
-        self.types = [t.name for t in named]
-        self.descriptions = {t.name: t.description for t in named if t.description is not None}
+        self.types, self.descriptions = merge_descriptions(self.types, self.descriptions)
         if isinstance(self.options, dict):
             self.options = ExtractOptions(**self.options)
         self.shard = check_shard(tuple(self.shard))  # type: ignore[arg-type]

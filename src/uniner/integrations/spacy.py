@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from uniner.engine.options import REQUEST_OPTIONS, check_threshold
-from uniner.entity_types import EntityType, describe, entity_types, names_or_records
+from uniner.entity_types import EntityType, describe, merge_descriptions, names_or_records
 from uniner.errors import MissingDependencyError
 from uniner.types import Entity, Predictor
 
@@ -76,12 +76,7 @@ class UninerComponentConfig:
     descriptions: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        given = entity_types(self.types)
-        descriptions = dict(self.descriptions)  # a type's own description wins
-        descriptions.update((t.name, t.description) for t in given if t.description is not None)
-        named = describe([t.name for t in given], descriptions)
-        self.types = [t.name for t in named]
-        self.descriptions = {t.name: t.description for t in named if t.description is not None}
+        self.types, self.descriptions = merge_descriptions(self.types, self.descriptions)
         if self.alignment_mode not in ALIGNMENT_MODES:
             raise ValueError(
                 f"alignment_mode must be one of {ALIGNMENT_MODES}, got {self.alignment_mode!r}"
