@@ -342,6 +342,8 @@ def test_info_and_options_the_backend_cannot_honour(
         model.extract("Ada.", ["person"], constrained=True)
     with pytest.raises(ValueError, match="decoder='naive' needs backend='transformers'"):
         model.extract("Ada.", ["person"], decoder="naive")
+    with pytest.raises(ValueError, match="batch_invariant=True needs backend='transformers'"):
+        model.extract("Ada.", ["person"], batch_invariant=True)
     with pytest.raises(ValueError, match="runs on CUDA, got device='cpu'"):
         NERModel.from_pretrained(tiny_model_dir, backend="vllm", device="cpu")
     # The old VLLMModel(llm, tokenizer, style=...) still wraps an LLM built by hand.

@@ -139,3 +139,18 @@ def test_config_validates_and_defaults(tmp_path: Path) -> None:
         TrainConfig("m", tmp_path / "t.jsonl", tmp_path / "o", dtype="float16")  # type: ignore[arg-type]
     assert TrainConfig("m", "t.jsonl", "o").lr == 2e-5
     assert TrainConfig("m", "t.jsonl", "o", qlora=True).lr == 2e-4
+
+
+def test_a_student_trained_with_descriptions_names_their_template(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    described = Conversation(
+        "e",
+        "Aspirin eases pain.",
+        [("drug", ["Aspirin"])],
+        descriptions={"drug": "a medication"},
+    )
+    config = _config(tmp_path, tiny_model_dir, max_steps=1, save_steps=1)
+    write_conversations([*CONVERSATIONS, described], config.data)
+    card = json.loads((train(config) / "uniner.json").read_text())
+    assert card["description_template_version"] == "uniner-descriptions-1"

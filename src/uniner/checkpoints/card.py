@@ -2,7 +2,9 @@
 
 It says how to prompt the student (``style``), which prompt template it learnt
 (``template_version``: a mismatch raises instead of answering in the wrong format), what it
-was trained on (``base_model``) and whether the folder is a LoRA adapter (``adapter``).
+was trained on (``base_model``), whether the folder is a LoRA adapter (``adapter``) and, for a
+student trained with type descriptions, which description question it learnt
+(``description_template_version``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from uniner.errors import CacheMismatchError
 from uniner.prompts import TEMPLATE_VERSION
 
 MODEL_CARD = "uniner.json"
-_FIELDS = ("style", "template_version", "base_model", "adapter")
+_FIELDS = ("style", "template_version", "base_model", "adapter", "description_template_version")
 
 
 @dataclass
@@ -27,6 +29,7 @@ class ModelCard:
     template_version: str | None = TEMPLATE_VERSION
     base_model: str | None = None
     adapter: bool | None = None
+    description_template_version: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @staticmethod

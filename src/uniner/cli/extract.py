@@ -84,6 +84,12 @@ def register(subparsers: Any) -> None:
         help="decode by draft-and-verify: tokens copied from the text, checked in one pass "
         "(same greedy answers; off by default until benchmarked)",
     )
+    p.add_argument(
+        "--batch-invariant",
+        action="store_true",
+        help="decode each passage in a batch of its own: its answers never depend on the "
+        "other inputs (slower; see docs/engine.md)",
+    )
     p.add_argument("--device", default=None)
     add_dtype_argument(p)
     add_threads_argument(p)
@@ -221,6 +227,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "constrained": args.constrained,
         "threshold": args.threshold,
         "draft": args.draft,
+        "batch_invariant": args.batch_invariant,
     }
 
 

@@ -55,6 +55,11 @@ class ExtractOptions:
             forward pass, keep those the model agrees with (:mod:`uniner.engine.drafting`).
             Greedy answers are the same; ``Prediction.meta["decoding"]`` counts the steps.
         draft_tokens: the most draft tokens checked per answer and step.
+        batch_invariant: decode every passage (window) in a batch of its own, so that its
+            answers depend on its text, types and options only, never on which other
+            passages share a call (transformers backend). Batched matmuls round a row
+            differently by batch shape, which flips near-ties, in bfloat16 most of all;
+            the price is decoding fewer rows per step (docs/engine.md measures both).
     """
 
     max_new_tokens: int = 64
@@ -69,6 +74,7 @@ class ExtractOptions:
     threshold: float = 0.0
     draft: bool = False
     draft_tokens: int = 8
+    batch_invariant: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1:
@@ -86,6 +92,8 @@ class ExtractOptions:
             raise ValueError(f"draft must be True or False, got {self.draft!r}")
         if self.draft and self.decoder == "naive":
             raise ValueError("draft=True needs decoder='shared' (the naive reference never drafts)")
+        if not isinstance(self.batch_invariant, bool):
+            raise ValueError(f"batch_invariant must be True or False, got {self.batch_invariant!r}")
         if isinstance(self.draft_tokens, bool) or not isinstance(self.draft_tokens, int):
             raise ValueError(f"draft_tokens must be a positive int, got {self.draft_tokens!r}")
         if self.draft_tokens < 1:

@@ -14,7 +14,7 @@ from typing import Any
 from uniner.checkpoints import ModelCard
 from uniner.checkpoints.readme import TRAIN_CONFIG, write_readme
 from uniner.instruct.io import read_conversations
-from uniner.prompts import TEMPLATE_VERSION, Style, default_style
+from uniner.prompts import DESCRIPTION_TEMPLATE_VERSION, TEMPLATE_VERSION, Style, default_style
 from uniner.train.collate import PackingCollator, PaddingCollator
 from uniner.train.config import TrainConfig
 from uniner.train.dev_score import DevQuestion, dev_questions, dev_score
@@ -258,8 +258,13 @@ def _save(trainer: Any, config: TrainConfig, tokenizer: Any, style: Style, base:
         return
     tokenizer.save_pretrained(out)
     adapter = config.lora and not config.merge_lora
+    described = any(c.descriptions for c in read_conversations(config.data))
     ModelCard(
-        style=style, template_version=TEMPLATE_VERSION, base_model=base, adapter=adapter
+        style=style,
+        template_version=TEMPLATE_VERSION,
+        base_model=base,
+        adapter=adapter,
+        description_template_version=DESCRIPTION_TEMPLATE_VERSION if described else None,
     ).save(out)
     settings = {**config.to_dict(), "resolved_dtype": str(resolve_dtype(config)).split(".")[-1]}
     (out / TRAIN_CONFIG).write_text(json.dumps(settings, indent=2) + "\n")

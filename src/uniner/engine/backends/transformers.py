@@ -81,7 +81,7 @@ class TransformersBackend(HeldModel):
         progress: bool,
     ) -> list[list[Answer]]:
         """Every passage's answers, decoded ``batch_size`` passages at a time, similar lengths
-        together (less padding in each batch)."""
+        together (less padding in each batch); one at a time with ``opts.batch_invariant``."""
         from tqdm.auto import tqdm
 
         from uniner.engine.decoding import answer_guess
@@ -94,8 +94,9 @@ class TransformersBackend(HeldModel):
         draft = answer_guess(self.tokenizer, self.style)
         answers: list[list[Answer]] = [[] for _ in passages]
         bar = tqdm(total=len(passages), unit="passage", disable=not progress, desc="extract")
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
+        step = 1 if opts.batch_invariant else batch_size
+        for start in range(0, len(order), step):
+            batch = order[start : start + step]
             group = [encoded[i] for i in batch]
             generations = self._decode([passages[i] for i in batch], group, opts, draft)
             for i, gens in zip(batch, generations, strict=True):

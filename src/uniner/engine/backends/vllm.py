@@ -258,6 +258,8 @@ class VLLMBackend(HeldModel):
             raise ValueError("constrained decoding needs backend='transformers'")
         if opts.decoder != "shared":
             raise ValueError(f"decoder={opts.decoder!r} needs backend='transformers'")
+        if opts.batch_invariant:  # vLLM schedules requests itself (its own batch-invariant mode)
+            raise ValueError("batch_invariant=True needs backend='transformers'")
         stop = stop_rule(self.tokenizer, opts)
         prompts = query_prompts(self.tokenizer, self.style, passages, types, dataset)
         gens = decode_queries(self._submit(stop, progress), prompts, stop, opts.max_new_tokens)
