@@ -10,6 +10,8 @@ embedded default (SmolLM2-135M-Instruct + the packaged adapter, float32, CPU; ``
   (c) the engine: ``NERModel.predict`` (one row per passage, prefix once, the ``[]`` guess);
   (d) the engine with draft-and-verify decoding (``draft=True``): its answers against (c)'s,
       decode steps per answer token of both, draft tokens fed and accepted;
+  (e) with ``--int8``, the engine with int8 weights (``dtype="int8"``, the float32 engine's
+      activations): its seconds per query and answers against the float32 engine's;
 
 and the prefill tokens each processes against the floor (each passage once + each query's
 suffix), and whether (a) and (c) give the same answer to every query. It also counts the
@@ -56,6 +58,9 @@ def _args() -> argparse.Namespace:
         choices=("float32", "bfloat16", "both"),
         default="both",
         help="the dtype(s) to measure, each against the naive reference in the same dtype",
+    )
+    parser.add_argument(
+        "--int8", action="store_true", help="(e): also the engine with int8 weights"
     )
     parser.add_argument(
         "--gliner",
@@ -279,6 +284,30 @@ def _drafting(
     }
 
 
+def _int8(
+    args: argparse.Namespace, texts: list[str], types: list[str], reference: dict[str, Any]
+) -> dict[str, Any]:
+    """(e): the engine with int8 weights, timed as (c), its answers against ``reference``'s
+    (the float32 run when there is one)."""
+    ner = NERModel.from_pretrained(args.model, adapter=args.adapter, device="cpu", dtype="int8")
+    ner.predict(texts, types, batch_size=args.batch_size, max_new_tokens=2)  # warm-up
+    started = time.perf_counter()
+    options = {"batch_size": args.batch_size, "max_new_tokens": args.max_new_tokens}
+    preds = ner.predict(texts, types, **options)
+    seconds = (time.perf_counter() - started) / (len(texts) * len(types))
+    same = sum(
+        a == b
+        for p, ref in zip(preds, reference["answers"], strict=True)
+        for a, b in zip(p.answers.values(), ref.values(), strict=True)
+    )
+    print(f"[int8] (e) engine   {seconds:.4f} s/query; answers equal: {same}", flush=True)
+    return {
+        "int8_engine_s_per_query": round(seconds, 4),
+        "int8_speedup_vs_reference_engine": round(reference["engine_s_per_query"] / seconds, 2),
+        "int8_answers_equal_to_reference": f"{same}/{len(texts) * len(types)}",
+    }
+
+
 def main() -> dict[str, Any]:
     args = _args()
     dataset = load_dataset(data_root() / "zero-shot-uniner" / "CrossNER_AI.json")
@@ -319,10 +348,17 @@ def main() -> dict[str, Any]:
             ),
             "bf16_answers_equal_to_fp32": f"{same}/{result['queries']}",
         }
+    if args.int8:
+        result |= _int8(args, texts, types, runs.get("float32", first))
     if args.gliner:
         from peers import gliner_bench  # benchmarks/peers/, beside this script
 
         result["gliner"] = gliner_bench.run(texts, types)
+        for name in ("small", "large"):
+            for suffix, dtype in (("", "float32"), ("-bf16", "bfloat16")):
+                timed = result["gliner"].get(f"gliner-{name}{suffix}", {})
+                if "s_per_passage" in timed:
+                    result[f"gliner_{name}_{dtype}_s_per_passage"] = timed["s_per_passage"]
         engine_best = min(r["engine_s_per_query"] for r in runs.values()) * len(types)
         result["student_s_per_passage"] = round(engine_best, 4)
     print(json.dumps(result))

@@ -17,8 +17,8 @@ vocabulary only sizes the embedding table; what the encoder's cost follows is th
 tokens per passage, which the result reports.
 
 Per model: seconds per passage through ``predict_entities`` (one passage a call) and through
-``inference`` (GLiNER's batched API, batch 8), float32, after one untimed warm-up; the large model
-also in bfloat16 where that runs. Log lines go to stderr, so the benchmark's JSON line stays last
+``inference`` (GLiNER's batched API, batch 8), after one untimed warm-up, in float32 and in
+bfloat16 where that runs. Log lines go to stderr, so the benchmark's JSON line stays last
 on stdout.
 """
 
@@ -48,9 +48,9 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 def run(texts: list[str], types: list[str]) -> dict[str, Any]:
     """Time GLiNER small and large on ``texts`` with ``types``; set the peer venv up if needed.
 
-    Returns one entry per measured model (``gliner-small``, ``gliner-large``,
-    ``gliner-large-bf16``) and an ``environment`` entry with the versions and ``setup_s``, the
-    seconds this call spent making the venv (0 when it already existed).
+    Returns one entry per measured model and dtype (``gliner-small``, ``gliner-small-bf16``,
+    ``gliner-large``, ``gliner-large-bf16``) and an ``environment`` entry with the versions and
+    ``setup_s``, the seconds this call spent making the venv (0 when it already existed).
     """
     if not texts or not types:
         raise ValueError(f"need passages and types, got {len(texts)} and {len(types)}")

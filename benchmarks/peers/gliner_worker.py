@@ -79,8 +79,7 @@ def main(request_path: Path, result_path: Path) -> None:
         facts.update(_model_facts(model, texts, types))
         _log(f"{name}: {facts['params_m']}M parameters, timing {len(texts)} passages in float32")
         result[name] = {**_measure(model, texts, types, torch.float32), **facts}
-        if name == "gliner-large":
-            result[f"{name}-bf16"] = _try_bfloat16(name, model, texts, types, facts)
+        result[f"{name}-bf16"] = _try_bfloat16(name, model, texts, types, facts)
         del model  # free the small model before the large one is built
     result["environment"] = _environment()
     result_path.write_text(json.dumps(result))

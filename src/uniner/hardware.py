@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 DTYPE_NAMES = ("auto", "float32", "bfloat16", "float16")
+# The engine's choices (``--dtype``): also int8 weights, float32 activations (CPU only).
+ENGINE_DTYPE_NAMES = (*DTYPE_NAMES, "int8")
 _X86_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 
 

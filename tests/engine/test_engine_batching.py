@@ -68,3 +68,14 @@ def test_invariant_answers_are_those_of_the_passage_alone(tiny_bf16: NERModel) -
 def test_batch_invariant_must_be_a_bool(tiny_bf16: NERModel) -> None:
     with pytest.raises(ValueError, match="batch_invariant must be True or False, got 1"):
         tiny_bf16.predict(TEXTS[:1], ["person"], batch_invariant=1)
+
+
+def test_a_corpus_job_records_batch_invariance_only_when_asked(tmp_path: Path) -> None:
+    from uniner.extract import ExtractConfig
+
+    def options(**chosen: Any) -> dict[str, Any]:
+        config = ExtractConfig([str(tmp_path)], str(tmp_path / "out"), ["person"], options=chosen)
+        return dict(config.to_dict()["options"])
+
+    assert "batch_invariant" not in options()  # the manifests of earlier jobs still match
+    assert options(batch_invariant=True)["batch_invariant"] is True

@@ -127,13 +127,14 @@ def register(subparsers: Any) -> None:
 
 def add_dtype_argument(parser: argparse.ArgumentParser) -> None:
     """``--dtype``, shared by every command that loads the engine."""
-    from uniner.hardware import DTYPE_NAMES
+    from uniner.hardware import ENGINE_DTYPE_NAMES
 
     parser.add_argument(
         "--dtype",
         default="auto",
-        choices=DTYPE_NAMES,
-        help="auto: bfloat16 where the device multiplies it natively, else float32",
+        choices=ENGINE_DTYPE_NAMES,
+        help="auto: bfloat16 where the device multiplies it natively, else float32; "
+        "int8: int8 weights on the CPU (docs/engine.md)",
     )
 
 

@@ -119,4 +119,6 @@ class ExtractConfig:
             del d["descriptions"]
         if not self.options.draft:  # same answers: jobs without drafts record what they did
             del d["options"]["draft"], d["options"]["draft_tokens"]
+        if not self.options.batch_invariant:  # as before the option: older jobs still resume
+            del d["options"]["batch_invariant"]
         return d

@@ -4,7 +4,8 @@ Passages are sorted by length and decoded ``batch_size`` at a time by the shared
 path (:func:`uniner.engine.decoding.generate_shared`), or by the naive reference
 (``decoder="naive"``). Loading merges a LoRA adapter into its base (merged weights decode as
 fast as the base) and, for 16-bit models, gives the output layer float32
-(:mod:`uniner.engine.head`).
+(:mod:`uniner.engine.head`); ``dtype="int8"`` then gives the other linear layers int8 weights
+(:mod:`uniner.engine.quantize`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,15 @@ class TransformersBackend(HeldModel):
         base_dir = resolved.base if Path(resolved.base).is_dir() else None
         card = read_model_card(base_dir, resolved.adapter)
         chosen = pick_device(device)
-        tokenizer, model = load_weights(resolved, chosen, resolve_dtype(dtype, chosen))
+        if dtype == "int8":
+            from uniner.engine.quantize import quantize_int8
+
+            if chosen != "cpu":
+                raise ValueError(f"dtype='int8' runs on the CPU, got device={chosen!r}")
+            tokenizer, model = load_weights(resolved, chosen, resolve_dtype("float32", chosen))
+            model = quantize_int8(model)
+        else:
+            tokenizer, model = load_weights(resolved, chosen, resolve_dtype(dtype, chosen))
         return cls(
             model,
             tokenizer,
@@ -60,14 +69,17 @@ class TransformersBackend(HeldModel):
 
     def info(self) -> dict[str, Any]:
         """Name, adapter, prompt style, maximum sequence length, device and dtype."""
+        from uniner.engine.quantize import INT8, Int8Linear
+
         parameter = next(self.model.parameters())
+        quantized = any(isinstance(m, Int8Linear) for m in self.model.modules())
         return {
             "name": self.name,
             "adapter": self.adapter,
             "style": self.style,
             "max_length": self.max_length,
             "device": str(parameter.device),
-            "dtype": dtype_name(parameter.dtype),
+            "dtype": INT8 if quantized else dtype_name(parameter.dtype),
         }
 
     def answer(

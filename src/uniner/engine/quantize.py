@@ -1,0 +1,69 @@
+"""int8 weights for CPUs without native bfloat16 (``dtype="int8"``).
+
+Where a CPU only emulates bfloat16 (AVX2 EPYCs, most laptops), float32 is the engine's fastest
+float dtype, and its decode steps stream every weight in 4 bytes. :class:`Int8Linear` keeps a
+linear layer's weights in int8, one scale per output row, and quantizes each activation row on
+the fly (its own scale: one outlier token does not flatten the others); the product runs on the
+CPU's integer dot-product instructions (``torch._int_mm``: AVX2, AVX512-VNNI, AMX) and is scaled
+back to float32. It is what ``torch.ao``'s dynamic quantization does, without its deprecated
+quantized tensors, and with a scale per activation row instead of per tensor.
+
+The output layer stays float32: its logits decide greedy near-ties (as :mod:`uniner.engine.head`),
+and the embeddings are looked up, not multiplied. docs/engine.md measures speed and F1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+INT8 = "int8"
+
+
+class Int8Linear(torch.nn.Module):
+    """A frozen ``Linear`` with int8 weights (symmetric, per output row) and int8 activations
+    (symmetric, per row, computed at each call); float32 in, float32 out."""
+
+    weight: torch.Tensor
+    weight_scale: torch.Tensor
+    bias: torch.Tensor | None
+
+    def __init__(self, layer: torch.nn.Linear) -> None:
+        super().__init__()
+        weight = layer.weight.detach().float()
+        scale = weight.abs().amax(dim=1).clamp(min=1e-12) / 127
+        self.in_features, self.out_features = layer.in_features, layer.out_features
+        self.register_buffer("weight", torch.round(weight / scale[:, None]).to(torch.int8))
+        self.register_buffer("weight_scale", scale)
+        bias = None if layer.bias is None else layer.bias.detach().float()
+        self.register_buffer("bias", bias)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        rows = hidden.reshape(-1, self.in_features).float()
+        scale = rows.abs().amax(dim=1, keepdim=True).clamp(min=1e-12) / 127
+        quantized = torch.round(rows / scale).to(torch.int8)
+        product = torch._int_mm(quantized, self.weight.t()).float()
+        out = product * scale * self.weight_scale
+        if self.bias is not None:
+            out = out + self.bias
+        return out.reshape(*hidden.shape[:-1], self.out_features)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, int8"
+
+
+def quantize_int8(model: Any) -> Any:
+    """Replace every linear layer of a float32 ``model`` but its output layer by an
+    :class:`Int8Linear` (in place); returns the model."""
+    head = model.get_output_embeddings()
+    targets = [
+        (name, module)
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear) and module is not head
+    ]
+    for name, module in targets:
+        parent_name, _, child = name.rpartition(".")
+        parent = model.get_submodule(parent_name) if parent_name else model
+        setattr(parent, child, Int8Linear(module))
+    return model
