@@ -154,3 +154,25 @@ def test_a_student_trained_with_descriptions_names_their_template(
     write_conversations([*CONVERSATIONS, described], config.data)
     card = json.loads((train(config) / "uniner.json").read_text())
     assert card["description_template_version"] == "uniner-descriptions-1"
+
+
+def test_the_final_dev_score_is_the_ending_models_logged_one() -> None:
+    from types import SimpleNamespace
+
+    from uniner.train.trainer import final_dev_score
+
+    history = [
+        {"step": 2, "dev_f1": 40.0, "dev_precision": 50.0, "epoch": 0.5},
+        {"step": 2, "eval_loss": 0.3},
+        {"step": 4, "dev_f1": 30.0, "dev_precision": 35.0, "epoch": 1.0},
+        {"step": 5, "loss": 0.1},
+    ]
+    best = SimpleNamespace(best_model_checkpoint="out/checkpoints/checkpoint-2", global_step=5)
+    assert final_dev_score(SimpleNamespace(**vars(best), log_history=history)) == {
+        "dev_f1": 40.0,
+        "dev_precision": 50.0,
+    }
+    last = SimpleNamespace(best_model_checkpoint=None, global_step=4, log_history=history)
+    assert final_dev_score(last) == {"dev_f1": 30.0, "dev_precision": 35.0}
+    unscored = SimpleNamespace(best_model_checkpoint=None, global_step=5, log_history=history)
+    assert final_dev_score(unscored) is None

@@ -67,8 +67,11 @@ def train(config: TrainConfig) -> Path:
         )
         return out
     if dev_qs and trainer.is_world_process_zero():
-        # Before saving, so that the model card's evaluation has the final score.
-        trainer.log(dev_score(trainer.model, tokenizer, dev_qs, style))
+        # Before saving, so that the model card's evaluation has the final score; the model
+        # that ends the run was scored already when it is a scored checkpoint (the best one,
+        # or the last): thousands of dev questions are not answered twice.
+        scored = final_dev_score(trainer.state)
+        trainer.log(scored or dev_score(trainer.model, tokenizer, dev_qs, style))
     _save(trainer, config, tokenizer, style, base_model_name(config, name))
     plot_loss(out / LOG_NAME, out / PLOT_NAME)
     return out
@@ -234,6 +237,17 @@ def _log_setup(config: TrainConfig, model: Any) -> None:
         f"weights {weights}, attention {attention}, "
         f"output layer {'at answer tokens only' if labels else 'everywhere'}"
     )
+
+
+def final_dev_score(state: Any) -> dict[str, float] | None:
+    """The dev score logged for the model a finished run ends with, if one was: the best
+    checkpoint's (the best is loaded at the end), else the last step's; None otherwise."""
+    best = state.best_model_checkpoint
+    step = int(Path(best).name.rsplit("-", 1)[-1]) if best else state.global_step
+    for event in reversed(state.log_history):
+        if event.get("step") == step and "dev_f1" in event:
+            return {k: v for k, v in event.items() if k.startswith("dev_")}
+    return None
 
 
 def _last_checkpoint(config: TrainConfig) -> str | None:
