@@ -15,7 +15,9 @@ the source is scored on the split once per dataset. One JSON line is printed per
      "dev_f1_before": 21.3, "dev_f1_after": 35.0}
 
 ``minutes`` is the training's wall time (its dev evaluations included, the scoring before and
-after not); the F1s are the strict metric's, in percent.
+after not); the F1s are the strict metric's, in percent. A point whose folder holds the result
+of a run with the same options is read back, not trained again: stop the script any time and
+run the same command to go on.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def sizes(text: str) -> list[int | None]:
 
 def curve(name: str, path: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
     """One fine-tuning run per size on one dataset; the source is scored on the first."""
-    from uniner.train.finetune import FinetuneConfig, finetune, score_summary
+    from uniner.train.finetune import FinetuneConfig, finetune
 
     points = []
     before: float | None = None
@@ -97,20 +99,38 @@ def curve(name: str, path: Path, args: argparse.Namespace) -> list[dict[str, Any
             score_before=before is None,
             seed=args.seed,
         )
-        result = finetune(config)
-        if result.before is not None:
-            before = score_summary(result.before)["f1"]
+        done = finished(config)
+        if done is None:
+            done = finetune(config).to_dict()
+        if done["before"] is not None:
+            before = done["before"]["f1"]
         point = {
             "dataset": name,
-            "sentences": result.train_passages,
-            "dev_passages": result.dev_passages,
-            "minutes": round(result.train_seconds / 60, 2),
+            "sentences": done["train_passages"],
+            "dev_passages": done["dev_passages"],
+            "minutes": round(done["train_seconds"] / 60, 2),
             "dev_f1_before": before,
-            "dev_f1_after": score_summary(result.after)["f1"],
+            "dev_f1_after": done["after"]["f1"],
         }
         print(json.dumps(point), flush=True)
         points.append(point)
     return points
+
+
+def finished(config: Any) -> dict[str, Any] | None:
+    """The result of a point an earlier run finished with the same options, else None: the
+    curve resumes point by point (a point takes minutes to hours on a CPU)."""
+    from uniner.train.finetune import CONFIG_NAME, RESULT_NAME
+
+    out = Path(config.out)
+    if not (out / RESULT_NAME).is_file() or not (out / CONFIG_NAME).is_file():
+        return None
+    written = json.loads((out / CONFIG_NAME).read_text())
+    asked = json.loads(json.dumps(config.to_dict(), ensure_ascii=False))  # as it was written
+    if any(written.get(key) != value for key, value in asked.items()):
+        return None  # other options: train again
+    result: dict[str, Any] = json.loads((out / RESULT_NAME).read_text())
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,7 +141,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_finetune: data not found: {', '.join(missing)}", file=sys.stderr)
         return 2
     for name, path in chosen.items():
-        curve(name, path, args)
+        try:
+            curve(name, path, args)
+        except ValueError as error:  # bad data, or a folder holding a run of other options
+            print(f"bench_finetune: {error}", file=sys.stderr)
+            return 2
     return 0
 
 
