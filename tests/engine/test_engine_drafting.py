@@ -271,7 +271,16 @@ def test_the_default_student_answers_the_same_with_drafts(default_student: NERMo
     # The queries hold empty answers, long lists, and a mention repeated in the passage.
     assert "[]" in answers
     assert max(len(parse_answer(a).mentions) for a in answers) >= 4
-    assert '["Python", "Python 3"]' in answers  # "Python" occurs four times in its passage
+    # A mention the passage holds several times ("Python" four times, "Paris" five): its
+    # drafts could continue from any occurrence.
+    repeated = [
+        m.text
+        for text, start in zip(REAL_TEXTS, range(0, len(answers), len(REAL_TYPES)), strict=True)
+        for a in answers[start : start + len(REAL_TYPES)]
+        for m in parse_answer(a).mentions
+        if text.count(m.text) >= 2
+    ]
+    assert repeated
     # Answers are copies of the passage: many of their tokens come from accepted drafts.
     assert totals["steps"] <= 0.6 * totals["steps_without_draft"]
 
