@@ -26,9 +26,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uniner.paths import data_root
+
+if TYPE_CHECKING:
+    from uniner.train.finetune import FinetuneConfig
 
 DATASETS = {
     "gum": "supervised/gum-train.conll",
@@ -117,7 +120,7 @@ def curve(name: str, path: Path, args: argparse.Namespace) -> list[dict[str, Any
     return points
 
 
-def finished(config: Any) -> dict[str, Any] | None:
+def finished(config: FinetuneConfig) -> dict[str, Any] | None:
     """The result of a point an earlier run finished with the same options, else None: the
     curve resumes point by point (a point takes minutes to hours on a CPU)."""
     from uniner.train.finetune import CONFIG_NAME, RESULT_NAME

@@ -273,10 +273,10 @@ def test_the_default_student_answers_the_same_with_drafts(default_student: NERMo
     assert max(len(parse_answer(a).mentions) for a in answers) >= 4
     # A mention the passage holds several times ("Python" four times, "Paris" five): its
     # drafts could continue from any occurrence.
+    passage_of = [text for text in REAL_TEXTS for _ in REAL_TYPES]  # answers are in that order
     repeated = [
         m.text
-        for text, start in zip(REAL_TEXTS, range(0, len(answers), len(REAL_TYPES)), strict=True)
-        for a in answers[start : start + len(REAL_TYPES)]
+        for text, a in zip(passage_of, answers, strict=True)
         for m in parse_answer(a).mentions
         if text.count(m.text) >= 2
     ]
