@@ -9,10 +9,11 @@ metric (:mod:`uniner.evaluation.official`): micro precision/recall/F1 over norma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from uniner.entity_types import EntityType
 from uniner.instruct.conversation import Conversation
 from uniner.prompts import UNINER_EOS, Style, conversation, format_answer, render
 
@@ -20,29 +21,47 @@ from uniner.prompts import UNINER_EOS, Style, conversation, format_answer, rende
 @dataclass(frozen=True)
 class DevQuestion:
     """One dev question: the prompt that ends where the answer starts, and the gold answer,
-    with the passage, dataset and type it asks about."""
+    with the passage, dataset and type it asks about (and the type's description, if asked)."""
 
     prompt: str
     gold: str
     text: str = ""
     type: str = ""
     dataset: str | None = None
+    description: str | None = None
+
+    @property
+    def asked(self) -> str | EntityType:
+        """The type as the engine asks it: by name, or with its description."""
+        return self.type if self.description is None else EntityType(self.type, self.description)
 
 
 def dev_questions(
-    conversations: Sequence[Conversation], tokenizer: Any, style: Style, limit: int
+    conversations: Sequence[Conversation],
+    tokenizer: Any,
+    style: Style,
+    limit: int,
+    descriptions: Mapping[str, str] | None = None,
 ) -> list[DevQuestion]:
-    """The first ``limit`` (passage, type) questions of the dev conversations."""
+    """The first ``limit`` (passage, type) questions of the dev conversations, by name, or with
+    the description ``descriptions`` gives a type (the trainer asks by name: the paper's
+    protocol chooses the checkpoint, whatever the dev file carries)."""
     questions: list[DevQuestion] = []
     for conv in conversations:
         for entity_type, mentions in conv.answers:
             if len(questions) == limit:
                 return questions
-            turns = conversation(conv.text, [(entity_type, None)], conv.dataset)
+            question = DevQuestion(
+                "",
+                format_answer(mentions),
+                conv.text,
+                entity_type,
+                conv.dataset,
+                (descriptions or {}).get(entity_type),
+            )
+            turns = conversation(conv.text, [(question.asked, None)], conv.dataset)
             segments = render(style, turns, tokenizer=tokenizer, add_generation_prompt=True)
-            prompt = "".join(s for s, _ in segments)
-            gold = format_answer(mentions)
-            questions.append(DevQuestion(prompt, gold, conv.text, entity_type, conv.dataset))
+            questions.append(replace(question, prompt="".join(s for s, _ in segments)))
     return questions
 
 
@@ -130,7 +149,7 @@ def engine_answers(
                         tokenizer,
                         style,
                         text,
-                        [questions[i].type for i in passages[(text, ds)]],
+                        [questions[i].asked for i in passages[(text, ds)]],
                         ds,
                     )
                     for text, ds in batch
