@@ -8,6 +8,9 @@
     ├── ModelLoadError       a model, GGUF file or adapter could not be loaded
     └── MissingDependencyError an optional extra is not installed (says the pip command)
 
+    UninerWarning (UserWarning)  works, but likely not as the caller meant (e.g. descriptions
+                                 given to a student that never learnt them)
+
 Bad arguments raise plain ValueError / TypeError with the offending value shown.
 """
 
@@ -18,6 +21,10 @@ from pathlib import Path
 
 class UninerError(Exception):
     """Base class of every error uniner raises on purpose."""
+
+
+class UninerWarning(UserWarning):
+    """A call that works but likely not as meant; the CLI prints it as ``uniner: warning: ...``."""
 
 
 class DataFormatError(UninerError, ValueError):

@@ -4,6 +4,7 @@ import json
 import math
 import subprocess
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from uniner.cli import main
 from uniner.data import load_dataset
 from uniner.engine import NERModel
 from uniner.engine.results import Answer
-from uniner.errors import DataFormatError
+from uniner.errors import DataFormatError, UninerWarning
 from uniner.extract.files import entity_dict, read_texts
 from uniner.prompts import Style
 from uniner.types import Entity
@@ -416,7 +417,9 @@ def test_extract_types_with_descriptions(
     types_file.write_text("dose: an amount of a drug\nroute:\n", encoding="utf-8")
     args = ["extract", "--model", str(tiny_model_dir), "--max-new-tokens", "2"]
     args += ["-t", "drug=a medication given to treat a disease", "-t", "person"]
-    code = main([*args, "--types-file", str(types_file), "Aspirin, 81 mg by mouth."])
+    with warnings.catch_warnings():  # pytest's settings hide this warning from other tests
+        warnings.simplefilter("always", UninerWarning)
+        code = main([*args, "--types-file", str(types_file), "Aspirin, 81 mg by mouth."])
     assert code == 0
     assert asked_types == [
         [
@@ -426,8 +429,11 @@ def test_extract_types_with_descriptions(
             EntityType("route"),
         ]
     ]
-    [line] = capsys.readouterr().out.splitlines()
+    out, err = capsys.readouterr()
+    [line] = out.splitlines()
     assert json.loads(line)["text"] == "Aspirin, 81 mg by mouth."
+    # The tiny model has no uniner.json: one plain line says its descriptions are not learnt.
+    assert f"uniner: warning: {tiny_model_dir}: this student was not trained with type " in err
 
 
 def test_extract_corpus_job_records_descriptions(

@@ -3,6 +3,7 @@ prefix, the window budget, and the answers' labels."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from uniner.engine import NERModel
 from uniner.engine.queries import encode_passage, encode_query, prompt_text
 from uniner.entity_types import EntityType
+from uniner.errors import UninerWarning
+from uniner.prompts import DESCRIPTION_TEMPLATE_VERSION
 
 TEXT = "Ada Lovelace met Charles Babbage in London. Ada wrote notes in London."
 DESCRIBED = {"person": "a human being, real or fictional", "city": None, "year": "a calendar year"}
@@ -79,3 +82,41 @@ def test_the_window_budget_leaves_room_for_the_longest_question(tiny_ner: NERMod
     assert described == min(
         opts.window_tokens, room - len(encode_query(tiny_ner.tokenizer, "chat", "", long))
     )
+
+
+def _with_card(ner: NERModel, card: dict[str, Any] | None) -> NERModel:
+    from uniner.engine.backends.transformers import TransformersBackend
+
+    backend = TransformersBackend(ner.model, ner.tokenizer, style=ner.style, card=card)
+    return NERModel(backend)
+
+
+@pytest.mark.parametrize(
+    ("card", "says"),
+    [
+        ({}, "not trained with type descriptions"),
+        ({"description_template_version": "uniner-descriptions-0"}, "'uniner-descriptions-0'"),
+    ],
+)
+def test_descriptions_to_a_student_that_never_learnt_them_warn(
+    tiny_ner: NERModel, card: dict[str, Any], says: str
+) -> None:
+    with pytest.warns(UninerWarning, match=says):
+        _with_card(tiny_ner, card).predict([TEXT], DESCRIBED, max_new_tokens=2)
+
+
+@pytest.mark.parametrize(
+    ("card", "types"),
+    [
+        ({}, ["person", "city"]),  # names only: nothing to learn
+        ({}, {"person": None}),
+        ({"description_template_version": DESCRIPTION_TEMPLATE_VERSION}, DESCRIBED),
+        (None, DESCRIBED),  # wrapped from memory: its training is unknown
+    ],
+)
+def test_no_warning_where_descriptions_are_learnt_or_absent(
+    tiny_ner: NERModel, card: dict[str, Any] | None, types: Any
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _with_card(tiny_ner, card).predict([TEXT], types, max_new_tokens=2)

@@ -11,7 +11,7 @@ from uniner.engine import NERModel
 from uniner.errors import CacheMismatchError, ModelLoadError
 from uniner.hardware import resolve_dtype as pick_dtype
 from uniner.paths import DEFAULT_MODEL_HUB_ID
-from uniner.prompts import TEMPLATE_VERSION
+from uniner.prompts import DESCRIPTION_TEMPLATE_VERSION, TEMPLATE_VERSION
 
 
 def test_missing_paths_are_model_load_errors(tmp_path: Path) -> None:
@@ -76,13 +76,19 @@ def test_lora_adapter_on_its_base(tmp_path: Path, tiny_model_dir: Path) -> None:
     peft_model = get_peft_model(base, config)
     adapter = tmp_path / "adapter"
     peft_model.save_pretrained(adapter)
-    card = {"style": "uniner", "template_version": TEMPLATE_VERSION}
+    card = {
+        "style": "uniner",
+        "template_version": TEMPLATE_VERSION,
+        "description_template_version": DESCRIPTION_TEMPLATE_VERSION,
+    }
     (adapter / "uniner.json").write_text(json.dumps(card))
     # The adapter records its base: loading the adapter alone finds it.
     on_its_own = NERModel.from_pretrained(adapter)
     explicit = NERModel.from_pretrained(tiny_model_dir, adapter=adapter)
     plain = NERModel.from_pretrained(tiny_model_dir)
     assert on_its_own.style == explicit.style == "uniner"
+    assert on_its_own.backend.card == explicit.backend.card == card  # what the warning reads
+    assert plain.backend.card == {}
     weight = "model.layers.0.self_attn.q_proj.weight"
     merged = dict(on_its_own.model.named_parameters())[weight]
     assert torch.equal(merged, dict(explicit.model.named_parameters())[weight])

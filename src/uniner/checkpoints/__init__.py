@@ -7,7 +7,7 @@ weights themselves from what this package resolves.
 
 from __future__ import annotations
 
-from uniner.checkpoints.card import MODEL_CARD, ModelCard, read_model_card
+from uniner.checkpoints.card import MODEL_CARD, ModelCard, description_mismatch, read_model_card
 from uniner.checkpoints.gguf import convert_gguf, converted_dir
 from uniner.checkpoints.resolve import (
     ResolvedModel,
@@ -27,6 +27,7 @@ __all__ = [
     "converted_dir",
     "default_adapter",
     "default_base",
+    "description_mismatch",
     "load_tokenizer",
     "local_model_path",
     "read_model_card",

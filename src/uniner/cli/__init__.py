@@ -13,9 +13,11 @@ import importlib
 import os
 import pkgutil
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
-from uniner.errors import UninerError
+from uniner.errors import UninerError, UninerWarning
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,9 +32,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    """uniner's own warnings as one plain line; others as Python shows them."""
+    if issubclass(category, UninerWarning):
+        print(f"uniner: warning: {message}", file=sys.stderr)
+    else:
+        _python_show_warning(message, category, *args, **kwargs)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a known failure prints ``uniner: error: ...`` and exits with 2."""
     args = build_parser().parse_args(argv)
+    warnings.showwarning = _show_warning
     try:
         result = args.func(args)
     except (UninerError, ValueError, TypeError, FileNotFoundError) as err:

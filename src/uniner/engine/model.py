@@ -9,10 +9,12 @@ grounded, scored mentions.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from uniner.checkpoints import description_mismatch
 from uniner.engine.assembly import assemble
 from uniner.engine.backends import BackendName, QueryBackend, load_backend
 from uniner.engine.drafting import add_decoding_meta
@@ -26,6 +28,7 @@ from uniner.entity_types import (
     names_or_records,
     type_names,
 )
+from uniner.errors import UninerWarning
 from uniner.prompts import Style
 from uniner.types import Entity
 
@@ -201,6 +204,7 @@ class NERModel:
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         wanted = entity_types(types)
+        self._warn_if_descriptions_unlearnt(wanted)
         opts = dataclasses.replace(self.options, **options)
         jobs = self._jobs(texts, wanted, dataset, opts)
         answers = self.backend.answer(
@@ -220,6 +224,16 @@ class NERModel:
         if opts.draft:
             add_decoding_meta(predictions, jobs)
         return predictions
+
+    def _warn_if_descriptions_unlearnt(self, types: list[EntityType]) -> None:
+        """Descriptions sent to a student that never learnt them cost F1 instead of adding it:
+        say so (once per call site, as Python shows warnings) rather than answer worse quietly."""
+        card = getattr(self.backend, "card", None)  # backends from before ``card`` have none
+        if card is None or not any(t.description for t in types):
+            return
+        reason = description_mismatch(card)
+        if reason is not None:
+            warnings.warn(f"{self.name or 'the model'}: {reason}", UninerWarning, stacklevel=3)
 
     # ------------------------------------------------------------------ windows
 

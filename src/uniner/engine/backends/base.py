@@ -24,6 +24,8 @@ class QueryBackend(Protocol):
         style: the prompt style it was trained on, ``uniner`` or ``chat``.
         name: what to call the model in ``info()``.
         adapter: the LoRA adapter on top of the base, if any.
+        card: the merged ``uniner.json`` of the base and adapter (``{}`` when they have none),
+            or None for a model wrapped from memory, whose training is unknown.
     """
 
     model: Any
@@ -31,6 +33,7 @@ class QueryBackend(Protocol):
     style: Style
     name: str
     adapter: str | None
+    card: dict[str, Any] | None
 
     @property
     def max_length(self) -> int:
@@ -67,9 +70,11 @@ class HeldModel:
         style: Style,
         name: str = "",
         adapter: str | None = None,
+        card: dict[str, Any] | None = None,
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.style: Style = style
         self.name = name
         self.adapter = adapter
+        self.card = card

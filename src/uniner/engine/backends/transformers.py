@@ -58,6 +58,7 @@ class TransformersBackend(HeldModel):
             style=pick_style(style, card, tokenizer),
             name=resolved.name,
             adapter=str(resolved.adapter) if resolved.adapter else None,
+            card=card,
         )
 
     @property

@@ -220,6 +220,7 @@ class VLLMBackend(HeldModel):
             style=pick_style(style, card, tokenizer),
             name=resolved.name,
             adapter=str(resolved.adapter) if resolved.adapter else None,
+            card=card,
         )
 
     def info(self) -> dict[str, Any]:
