@@ -28,6 +28,6 @@ def test_the_demo_prints_entities_and_its_stderr_holds_no_warning() -> None:
     record = json.loads(done.stdout.strip().splitlines()[-1])
     assert record["text"].startswith("Ada Lovelace worked with Charles Babbage")
     found = {(e["text"], e["type"]) for e in record["entities"]}
-    # The shipped student misses obvious names on short sentences (docs/RESULTS.md): it finds
-    # Ada Lovelace here, not Charles Babbage.
+    # Ada Lovelace is required; the shipped student also finds Charles Babbage, the University
+    # and 1843 in bfloat16 here, but float32 machines decode near-ties their own way.
     assert ("Ada Lovelace", "person") in found

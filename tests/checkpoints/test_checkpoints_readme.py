@@ -15,6 +15,7 @@ from uniner.checkpoints import default_adapter
 from uniner.checkpoints.readme import EXAMPLE_TEXT, EXAMPLE_TYPE, gather, render_readme
 from uniner.instruct import Conversation, write_conversations
 from uniner.paths import DEFAULT_MODEL_HUB_ID
+from uniner.prompts import DESCRIPTION_TEMPLATE_VERSION
 from uniner.train import TrainConfig, train
 
 # The card's example passage among the training conversations, so the student knows its answer.
@@ -139,3 +140,13 @@ def test_the_dev_score_names_the_kept_checkpoint_s_step(tmp_path: Path) -> None:
     (state / "trainer_state.json").write_text(json.dumps(best))
     card = render_readme(gather(tmp_path))
     assert "Dev score during training (step 2, " in card and "F1 **15.0**" in card
+
+
+def test_a_student_that_learnt_descriptions_says_how_to_ask_them(tmp_path: Path) -> None:
+    (tmp_path / "uniner.json").write_text('{"style": "chat"}')
+    assert "Description:" not in render_readme(gather(tmp_path))
+    card = {"style": "chat", "description_template_version": DESCRIPTION_TEMPLATE_VERSION}
+    (tmp_path / "uniner.json").write_text(json.dumps(card))
+    template = render_readme(gather(tmp_path)).split("## Prompt template")[1].split("\n## ")[0]
+    assert f"type descriptions (template `{DESCRIPTION_TEMPLATE_VERSION}`)" in template
+    assert "`What describes <type> in the text? Description: <description>`" in template

@@ -21,8 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from uniner.checkpoints.card import ModelCard
+from uniner.entity_types import EntityType
 from uniner.paths import DEFAULT_MODEL_HUB_ID
-from uniner.prompts import TEMPLATE_VERSION, Style, chat_messages, conversation, render_uniner
+from uniner.prompts import (
+    TEMPLATE_VERSION,
+    Style,
+    chat_messages,
+    conversation,
+    query_message,
+    render_uniner,
+)
 
 README = "README.md"
 TRAIN_CONFIG = "train_config.json"  # written by uniner.train (trainer._save)
@@ -362,7 +370,19 @@ def _template_section(facts: StudentFacts) -> str:
         "assistant: I've read this text.\n"
         "user:      What describes <type> in the text?\n"
         'assistant: ["mention", ...]\n'
-        "```\n"
+        "```\n" + _description_lines(facts)
+    )
+
+
+def _description_lines(facts: StudentFacts) -> str:
+    """How to describe a type, for a student that learnt it (``description_template_version``)."""
+    version = facts.card.description_template_version
+    if version is None:
+        return ""
+    return (
+        f"\nIt also learnt type descriptions (template `{version}`): a type may be asked with "
+        f"what it means, `{query_message(EntityType('<type>', '<description>'))}`; "
+        "mentions are still labelled by the name.\n"
     )
 
 
