@@ -89,6 +89,7 @@ def test_lora_adapter_on_its_base(tmp_path: Path, tiny_model_dir: Path) -> None:
     assert on_its_own.style == explicit.style == "uniner"
     assert on_its_own.backend.card == explicit.backend.card == card  # what the warning reads
     assert plain.backend.card == {}
+    assert on_its_own.info()["description_template_version"] == DESCRIPTION_TEMPLATE_VERSION
     weight = "model.layers.0.self_attn.q_proj.weight"
     merged = dict(on_its_own.model.named_parameters())[weight]
     assert torch.equal(merged, dict(explicit.model.named_parameters())[weight])

@@ -91,6 +91,7 @@ def test_info(tiny_ner: NERModel) -> None:
     assert info["style"] == "chat"
     assert info["device"] == "cpu" and info["dtype"] == "float32"
     assert info["max_length"] == 2048
+    assert info["description_template_version"] is None  # the random model has no uniner.json
 
 
 def test_uniner_style_can_be_forced(tiny_model_dir) -> None:  # type: ignore[no-untyped-def]

@@ -337,6 +337,7 @@ def test_info_and_options_the_backend_cannot_honour(
         "device": "cuda",
         "dtype": "float32",
         "backend": "vllm",
+        "description_template_version": None,
     }
     with pytest.raises(ValueError, match="constrained decoding needs backend='transformers'"):
         model.extract("Ada.", ["person"], constrained=True)

@@ -147,9 +147,14 @@ class NERModel:
         return self.backend.max_length
 
     def info(self) -> dict[str, Any]:
-        """Name, adapter, prompt style, maximum sequence length, device and dtype; on a CPU,
-        torch's thread count and the rule that gave it (:mod:`uniner.threads`)."""
+        """Name, adapter, prompt style, maximum sequence length, device and dtype; the
+        description question the student learnt (``description_template_version``, None if
+        none; absent for a model wrapped from memory); on a CPU, torch's thread count and the
+        rule that gave it (:mod:`uniner.threads`)."""
         info = self.backend.info()
+        card = getattr(self.backend, "card", None)
+        if card is not None:
+            info["description_template_version"] = card.get("description_template_version")
         if info.get("device") == "cpu":
             from uniner.threads import current_threads
 
