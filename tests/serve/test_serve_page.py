@@ -127,6 +127,9 @@ def test_the_page_with_the_real_engine_matches_the_api(
     text = "Grace Hopper wrote the first compiler at Remington Rand."
     run_extraction(page, tiny_url, text, add=["software"], remove=["date"])
     assert page.is_hidden("#error")
+    # The random model has no uniner.json: the description field says it learnt none.
+    page.wait_for_function("document.getElementById('model-info').textContent.startsWith('model:')")
+    assert "did not learn descriptions" in page.get_attribute("#type-description", "placeholder")
     assert page.is_visible("#output")
     api = httpx.post(
         f"{tiny_url}/extract",
@@ -218,3 +221,5 @@ def test_a_type_may_carry_a_description(page: Any, gazetteer_url: str) -> None:
         {"name": "product", "description": "a made thing"},
     ]
     assert ("Analytical Engine", "product", 58, 75) in marks(page)
+    # A model whose info does not say (the gazetteer) keeps the plain hint.
+    assert page.get_attribute("#type-description", "placeholder") == "what it means (optional)"

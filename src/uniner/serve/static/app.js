@@ -223,6 +223,10 @@ async function loadModelInfo() {
     $("model-info").textContent =
       `model: ${info.name ?? "?"} · up to ${limits.max_types} types and ` +
       `${limits.max_text_chars} characters per request`;
+    // A student that never learnt descriptions answers worse with them (docs/engine.md).
+    if (info.description_template_version === null) {
+      $("type-description").placeholder = "what it means (this model did not learn descriptions)";
+    }
   } catch (err) {
     $("model-info").textContent = `model information unavailable: ${err.message}`;
   }
