@@ -32,15 +32,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_python_show_warning = warnings.showwarning
+
+
 def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
     """uniner's own warnings as one plain line; others as Python shows them."""
     if issubclass(category, UninerWarning):
         print(f"uniner: warning: {message}", file=sys.stderr)
     else:
         _python_show_warning(message, category, *args, **kwargs)
-
-
-_python_show_warning = warnings.showwarning
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -146,15 +146,20 @@ class NERModel:
         """The longest sequence (prompt + answer) the model takes."""
         return self.backend.max_length
 
+    @property
+    def card(self) -> dict[str, Any] | None:
+        """The student's merged ``uniner.json`` (None: wrapped from memory, or a backend that
+        predates ``card``)."""
+        return getattr(self.backend, "card", None)
+
     def info(self) -> dict[str, Any]:
         """Name, adapter, prompt style, maximum sequence length, device and dtype; the
         description question the student learnt (``description_template_version``, None if
         none; absent for a model wrapped from memory); on a CPU, torch's thread count and the
         rule that gave it (:mod:`uniner.threads`)."""
         info = self.backend.info()
-        card = getattr(self.backend, "card", None)
-        if card is not None:
-            info["description_template_version"] = card.get("description_template_version")
+        if self.card is not None:
+            info["description_template_version"] = self.card.get("description_template_version")
         if info.get("device") == "cpu":
             from uniner.threads import current_threads
 
@@ -233,10 +238,9 @@ class NERModel:
     def _warn_if_descriptions_unlearnt(self, types: list[EntityType]) -> None:
         """Descriptions sent to a student that never learnt them cost F1 instead of adding it:
         say so (once per call site, as Python shows warnings) rather than answer worse quietly."""
-        card = getattr(self.backend, "card", None)  # backends from before ``card`` have none
-        if card is None or not any(t.description for t in types):
+        if self.card is None or not any(t.description for t in types):
             return
-        reason = description_mismatch(card)
+        reason = description_mismatch(self.card)
         if reason is not None:
             warnings.warn(f"{self.name or 'the model'}: {reason}", UninerWarning, stacklevel=3)
 
