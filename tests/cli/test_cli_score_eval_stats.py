@@ -190,3 +190,15 @@ def test_eval_runs_the_engine_end_to_end(
     assert saved["detail"]["tiny-spans"]["queries"] == 4
     predictions = (out_dir / "predictions" / "tiny-spans.jsonl").read_text().splitlines()
     assert [set(json.loads(line)["answers"]) for line in predictions] == [{"person", "city"}] * 2
+    # the same command again reuses the finished dataset and says so; --no-resume asks again
+    argv = ["eval", "--model", str(tiny_model_dir), "--benchmark", "tiny", "--config",
+            str(bench), "--data-root", str(FIXTURES), "--limit", "2", "--out", str(out_dir),
+            "--no-progress"]  # fmt: skip
+    assert main(argv) == 0
+    assert f"resumed 1 dataset(s) a stopped run finished in {out_dir}: tiny-spans" in (
+        capsys.readouterr().err
+    )
+    assert json.loads((out_dir / "results.json").read_text())["resumed"] == ["tiny-spans"]
+    assert main([*argv, "--no-resume"]) == 0
+    assert "resumed" not in capsys.readouterr().err
+    assert json.loads((out_dir / "results.json").read_text())["resumed"] == []

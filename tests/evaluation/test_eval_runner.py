@@ -337,3 +337,67 @@ def test_definitions_for_a_dataset_without_a_file_are_reported_missing(config: P
     result = run(Oracle(), config, definitions=True)
     assert set(result.missing) == {"tiny-official", "tiny-spans", "ghost"}
     assert "has no definitions file" in result.missing["tiny-official"]
+
+
+class Crasher(Perturber):
+    """A Perturber that dies on its third call (the second dataset), as a killed run would."""
+
+    def predict(self, texts, types, **kwargs):  # type: ignore[no-untyped-def]
+        if len(self.calls) == 2:
+            raise RuntimeError("killed")
+        return super().predict(texts, types, **kwargs)
+
+
+def test_a_stopped_run_resumes_its_finished_datasets(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="killed"):
+        run(Crasher(), config, out_dir=out)
+    assert (out / "predictions" / "tiny-official.jsonl").is_file()
+    assert not (out / "predictions" / "tiny-spans.jsonl").exists()
+    model = Perturber()
+    resumed = run(model, config, out_dir=out)
+    assert resumed.resumed == ["tiny-official"]
+    assert model.calls == [(2, ("person", "city"), 3)]  # only the unfinished dataset is asked
+    whole = run(Perturber(), config)
+    for before, after in zip(whole.datasets, resumed.datasets, strict=True):
+        assert after.scores["official"] == before.scores["official"]
+        assert after.scores["strict"] == before.scores["strict"]
+    assert json.loads((out / "results.json").read_text())["resumed"] == ["tiny-official"]
+    again = Perturber()
+    assert run(again, config, out_dir=out).resumed == ["tiny-official", "tiny-spans"]
+    assert again.calls == []
+
+
+@pytest.mark.parametrize(
+    ("second", "kwargs"),
+    [
+        (Perturber, {"limit": 1}),  # other passages
+        (Perturber, {"resume": False}),  # asked to start over
+        (Oracle, {}),  # another model
+    ],
+)
+def test_a_run_with_other_options_or_model_starts_over(
+    config: Path, tmp_path: Path, second: type[Oracle], kwargs: dict[str, object]
+) -> None:
+    out = tmp_path / "out"
+    run(Perturber(), config, out_dir=out)
+    model = second()
+    result = run(model, config, out_dir=out, **kwargs)
+    assert result.resumed == [] and len(model.calls) == 3 - ("limit" in kwargs)
+    assert json.loads((out / "results.json").read_text())["config"]["model"] == model.name
+
+
+def test_an_unreadable_saved_dataset_is_redone(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(Perturber(), config, out_dir=out)
+    (out / "predictions" / "tiny-spans.jsonl").write_text("{torn")
+    (out / "predictions" / "tiny-official.jsonl").unlink()
+    model = Perturber()
+    assert run(model, config, out_dir=out).resumed == []
+    assert len(model.calls) == 3
+
+
+def test_the_run_names_the_model_with_its_adapter(config: Path) -> None:
+    model = Oracle()
+    model.adapter = "runs/student"  # type: ignore[attr-defined]
+    assert run(model, config).config.model == "oracle + runs/student"

@@ -71,6 +71,13 @@ def register(subparsers: Any) -> None:
         help="metric(s) to compute; the first is the summary's (default: official, strict)",
     )
     p.add_argument("--out", default=None, help="output folder (default: no files written)")
+    p.add_argument(
+        "--no-resume",
+        dest="resume",
+        action="store_false",
+        help="start over: do not reuse the datasets a stopped run of the same command "
+        "finished in --out (reused by default)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON summary object")
     p.add_argument(
         "--threshold-plot",
@@ -118,7 +125,13 @@ def run(args: argparse.Namespace) -> int:
             dtype=args.dtype,
             threads=args.threads,
         )
-        result = evaluate(model, config, progress=progress)
+        result = evaluate(model, config, progress=progress, resume=args.resume)
+        if result.resumed:
+            print(
+                f"resumed {len(result.resumed)} dataset(s) a stopped run finished in "
+                f"{args.out}: {', '.join(result.resumed)}",
+                file=sys.stderr,
+            )
     if args.json:
         print(json.dumps(result.summary(), ensure_ascii=False))
     else:

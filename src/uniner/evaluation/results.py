@@ -106,12 +106,16 @@ class DatasetResult:
 
 @dataclass
 class BenchmarkResult:
-    """Every dataset's scores, the datasets that could not be scored, and the run's config."""
+    """Every dataset's scores, the datasets that could not be scored, and the run's config.
+
+    ``resumed`` names the datasets whose predictions a stopped run had finished (their
+    ``seconds`` are that run's)."""
 
     benchmark: str
     config: EvalConfig
     datasets: list[DatasetResult] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)  # dataset name -> why
+    resumed: list[str] = field(default_factory=list)
 
     @property
     def primary(self) -> str:
@@ -214,6 +218,7 @@ class BenchmarkResult:
             "detail": detail,
             "averages": averages,
             "domain_averages": domain_averages,
+            "resumed": list(self.resumed),
             "config": asdict(self.config),
         }
 

@@ -15,10 +15,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from uniner.data.io import load_dataset, write_dataset
+from uniner.data.io import load_dataset
 from uniner.entity_types import describe
 from uniner.errors import DatasetNotFoundError
 from uniner.evaluation.benchmarks import Benchmark, DatasetSpec, get_benchmark
+from uniner.evaluation.journal import RunJournal, run_key
 from uniner.evaluation.metrics import Score, score_datasets
 from uniner.evaluation.official import official_response
 from uniner.evaluation.results import BenchmarkResult, DatasetResult, EvalConfig
@@ -29,10 +30,16 @@ PredictFn = Callable[[DatasetSpec, Dataset], Dataset]
 
 
 def run_benchmark(
-    bench: Benchmark, predict: PredictFn, config: EvalConfig, *, progress: bool = True
+    bench: Benchmark,
+    predict: PredictFn,
+    config: EvalConfig,
+    *,
+    progress: bool = True,
+    journal: RunJournal | None = None,
 ) -> BenchmarkResult:
     """Load each dataset, keep the passages ``config`` selects, get their predictions from
-    ``predict``, and score them. One bar counts the datasets."""
+    ``predict`` (or from ``journal``, where a stopped run finished them; each new one is
+    recorded there), and score them. One bar counts the datasets."""
     from tqdm.auto import tqdm
 
     result = BenchmarkResult(bench.name, config)
@@ -47,15 +54,22 @@ def run_benchmark(
         gold = read.dataset
         available = len(gold.records)
         gold.records = select_passages(gold, config)
-        started = time.perf_counter()
-        try:
-            predicted = predict(spec, gold)
-        except DatasetNotFoundError as err:
-            result.missing[spec.name] = str(err)
-            continue
+        done = journal.load(spec.name, gold) if journal is not None else None
+        if done is not None:
+            predicted, seconds = done
+            result.resumed.append(spec.name)
+        else:
+            started = time.perf_counter()
+            try:
+                predicted = predict(spec, gold)
+            except DatasetNotFoundError as err:
+                result.missing[spec.name] = str(err)
+                continue
+            seconds = time.perf_counter() - started
+            if journal is not None:
+                journal.record(spec.name, predicted, seconds)
         scores: dict[str, Score] = {m: score_datasets(gold, predicted, m) for m in config.metrics}
         queries = sum(len(r.types) for r in gold.records)
-        seconds = time.perf_counter() - started
         result.datasets.append(
             DatasetResult(
                 spec.name,
@@ -160,6 +174,7 @@ def evaluate(
     benchmark: str | EvalConfig = "zero-shot",
     *,
     progress: bool = True,
+    resume: bool = True,
     **options: Any,
 ) -> BenchmarkResult:
     """Run ``model`` over a benchmark and score it: the evaluation stage.
@@ -171,34 +186,42 @@ def evaluate(
             fields as keyword arguments (``limit``, ``sample``, ``seed``, ``out_dir``,
             ``data_root``, ``batch_size``, ``metrics``, ``config``, ``skip_malformed``).
         progress: show progress bars.
+        resume: with ``out_dir``, reuse the datasets a stopped run of the same model and
+            options finished there (:mod:`uniner.evaluation.journal`); False starts over.
 
     Returns:
-        The scores per dataset and the datasets that were missing.
+        The scores per dataset, the datasets that were missing and those resumed.
 
     >>> evaluate(NERModel.from_pretrained(), EvalConfig("zero-shot", limit=50))  # doctest: +SKIP
     """
     run = _config(benchmark, options)
     if run.model is None:
-        run.model = getattr(model, "name", None) or type(model).__name__
-    predictions: dict[str, Dataset] = {}
+        run.model = _model_name(model)
+    journal = None
+    if run.out_dir is not None:
+        journal = RunJournal.open(run.out_dir, run_key(run, model), resume=resume)
 
     def predict(spec: DatasetSpec, gold: Dataset) -> Dataset:
         described = spec.descriptions(gold.types, run.data_root) if run.definitions else None
-        predictions[spec.name] = model_predictions(
+        return model_predictions(
             model, gold, batch_size=run.batch_size, progress=progress, descriptions=described
         )
-        return predictions[spec.name]
 
     bench = get_benchmark(run.benchmark, config=run.config)
-    result = run_benchmark(bench, predict, run, progress=progress)
+    result = run_benchmark(bench, predict, run, progress=progress, journal=journal)
     if run.out_dir is not None:
         from uniner.evaluation.report import write_report
 
         write_report(result, run.out_dir)
-        for name, dataset in predictions.items():
-            path = Path(run.out_dir) / "predictions" / f"{name}.jsonl"
-            write_dataset(dataset, path, format="jsonl")
     return result
+
+
+def _model_name(model: Predictor) -> str:
+    """What a run calls its model: its name, with its adapter when it has one (a base model
+    and the student trained on it are different models)."""
+    name = getattr(model, "name", None) or type(model).__name__
+    adapter = getattr(model, "adapter", None)
+    return f"{name} + {adapter}" if adapter else str(name)
 
 
 def evaluate_predictions(
