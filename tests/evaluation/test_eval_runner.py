@@ -401,3 +401,19 @@ def test_the_run_names_the_model_with_its_adapter(config: Path) -> None:
     model = Oracle()
     model.adapter = "runs/student"  # type: ignore[attr-defined]
     assert run(model, config).config.model == "oracle + runs/student"
+
+
+def test_a_student_retrained_in_the_same_folder_starts_over(config: Path, tmp_path: Path) -> None:
+    adapter = tmp_path / "student"
+    adapter.mkdir()
+    (adapter / "adapter_model.safetensors").write_bytes(b"first")
+
+    class Student(Perturber):
+        def info(self) -> dict[str, object]:
+            return {"name": self.name, "adapter": str(adapter), "threads": len(self.calls)}
+
+    out = tmp_path / "out"
+    run(Student(), config, out_dir=out)
+    assert run(Student(), config, out_dir=out).resumed == ["tiny-official", "tiny-spans"]
+    (adapter / "adapter_model.safetensors").write_bytes(b"second!")
+    assert run(Student(), config, out_dir=out).resumed == []

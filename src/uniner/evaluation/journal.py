@@ -32,12 +32,20 @@ _NOT_IN_KEY = ("threads", "threads_from")
 
 def run_key(config: EvalConfig, model: object) -> dict[str, Any]:
     """What must match for a finished dataset to be reused: the config but its output folder,
-    and the model's ``info()`` (name, adapter, dtype, device...) when it has one."""
+    the model's ``info()`` (name, adapter, dtype, device...) when it has one, and the size and
+    time of the files of a local model or adapter (a student retrained in the same folder is
+    another model)."""
     info = getattr(model, "info", None)
     described = info() if callable(info) else {}
+    files = {
+        field: _files_stamp(Path(described[field]))
+        for field in ("name", "adapter")
+        if isinstance(described.get(field), str) and Path(described[field]).exists()
+    }
     key = {
         "config": {k: v for k, v in asdict(config).items() if k != "out_dir"},
         "model": {k: v for k, v in described.items() if k not in _NOT_IN_KEY},
+        "files": files,
     }
     normalized: dict[str, Any] = json.loads(json.dumps(key, default=str))  # tuples -> lists
     return normalized
@@ -98,6 +106,12 @@ class RunJournal:
         text = json.dumps({"key": self.key, "finished": self.finished}, indent=1)
         partial.write_text(text + "\n", encoding="utf-8")
         os.replace(partial, path)  # never a torn progress file
+
+
+def _files_stamp(path: Path) -> list[tuple[str, int, int]]:
+    """(name, size, mtime) of a file, or of each file directly in a folder."""
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    return [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files]
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
