@@ -184,7 +184,8 @@ def evaluate(
         benchmark: an :class:`EvalConfig`, or a registered benchmark or dataset name
             (``zero-shot`` is the paper's 7 sets, ``universal`` every test set we hold) with its
             fields as keyword arguments (``limit``, ``sample``, ``seed``, ``out_dir``,
-            ``data_root``, ``batch_size``, ``metrics``, ``config``, ``skip_malformed``).
+            ``data_root``, ``batch_size``, ``metrics``, ``config``, ``skip_malformed``,
+            ``definitions``).
         progress: show progress bars.
         resume: with ``out_dir``, reuse the datasets a stopped run of the same model and
             options finished there (:mod:`uniner.evaluation.journal`); False starts over.
