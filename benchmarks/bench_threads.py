@@ -25,11 +25,10 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from uniner.engine import NERModel
-from uniner.hardware import cpu_has_native_bf16
+from uniner.hardware import cpu_has_native_bf16, cpu_model
 from uniner.threads import (
     affinity_cpus,
     cpu_quota,
@@ -105,19 +104,6 @@ def _mode(
             busy.wait()
 
 
-def _cpu_model(path: Path = Path("/proc/cpuinfo")) -> str:
-    """The CPU's model name, as figures must name it."""
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return "unknown"
-    for line in lines:
-        key, _, value = line.partition(":")
-        if key.strip() == "model name":
-            return value.strip()
-    return "unknown"
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _args(argv)
     texts, types = _passages(args)
@@ -127,7 +113,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "model": info["name"],
         "dtype": info["dtype"],
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "native_bf16": cpu_has_native_bf16(),
         "passages": len(texts),
         "queries": len(texts) * len(types),

@@ -24,6 +24,15 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
     assert hardware._cpuinfo_flags(tmp_path / "absent") == frozenset()
 
 
+def test_cpu_model_is_the_first_cpus_model_name(tmp_path: Path) -> None:
+    path = tmp_path / "cpuinfo"
+    path.write_text("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n\nmodel name\t: other\n")
+    assert hardware.cpu_model(path) == "AMD EPYC 7B13"
+    path.write_text("processor\t: 0\nFeatures\t: fp asimd\n")  # Arm lists no model name
+    assert hardware.cpu_model(path) == "unknown"
+    assert hardware.cpu_model(tmp_path / "absent") == "unknown"
+
+
 @pytest.mark.parametrize(("forced", "expected"), [("1", True), ("0", False)])
 def test_native_bf16_detection_can_be_overridden(
     monkeypatch: pytest.MonkeyPatch, forced: str, expected: bool

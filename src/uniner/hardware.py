@@ -50,15 +50,27 @@ def cpu_has_native_bf16() -> bool:
 
 def _cpuinfo_flags(path: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
     """The feature flags of the first CPU (``flags`` on x86, ``Features`` on Arm)."""
+    value = _cpuinfo_field(("flags", "Features"), path)
+    return frozenset(value.split()) if value is not None else frozenset()
+
+
+def cpu_model(path: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU's model name, as every speed or memory figure must name it ("unknown" where
+    ``/proc/cpuinfo`` does not say)."""
+    return _cpuinfo_field(("model name",), path) or "unknown"
+
+
+def _cpuinfo_field(keys: tuple[str, ...], path: Path) -> str | None:
+    """The first CPU's value for the first of ``keys`` it lists; None without one."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return frozenset()
+        return None
     for line in text.splitlines():
         key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):
-            return frozenset(value.split())
-    return frozenset()
+        if key.strip() in keys:
+            return value.strip()
+    return None
 
 
 def _sysctl(name: str) -> str:
