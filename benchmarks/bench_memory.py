@@ -1,5 +1,6 @@
 """Peak memory of the engine, setting beside setting: how the resident memory grows with the
-batch size and with described types, each setting in a fresh process.
+batch size and with described types, and what returning freed pages after each batch saves,
+each setting in a fresh process.
 
 For N passages of ``zero-shot-uniner/CrossNER_AI.json`` and all of its 14 types, asked by name
 and (``--definitions``, on by default) with SLIMER's definitions of the types (as
@@ -8,10 +9,12 @@ and (``--definitions``, on by default) with SLIMER's definitions of the types (a
 (``loaded_mb``), calls ``NERModel.predict`` once over the passages and reports the peak resident
 memory (``peak_mb``, the kernel's high-water mark) and the seconds per passage. What a user
 needs beside the batch size: the model's own memory is ``loaded_mb - baseline_mb``, the
-decoding's working memory ``peak_mb - loaded_mb``. The last line printed is one JSON object;
-``--plot PNG`` draws the peaks against the batch size.
+decoding's working memory ``peak_mb - loaded_mb``. Each setting runs with the engine's
+``malloc_trim`` after every batch (``trim: true``, the default, :mod:`uniner.engine.memory`) and,
+with ``--trim both`` (the default), without it (``UNINER_MALLOC_TRIM=0``, the baseline). The
+last line printed is one JSON object; ``--plot PNG`` draws the peaks against the batch size.
 
-    .venv/bin/python benchmarks/bench_memory.py --passages 32 --batch-sizes 1,8,16,32 \\
+    .venv/bin/python benchmarks/bench_memory.py --passages 96 --batch-sizes 8,32 \\
         --plot docs/img/memory_batch.png
 """
 
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 ASKINGS = ("names", "descriptions")
+TRIMS = {"both": (True, False), "on": (True,), "off": (False,)}
 
 
 def _args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -41,6 +45,9 @@ def _args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument(
         "--no-definitions", dest="definitions", action="store_false", help="by name only"
+    )
+    parser.add_argument(
+        "--trim", choices=tuple(TRIMS), default="both", help="malloc_trim after each batch"
     )
     parser.add_argument("--plot", default=None, metavar="PNG", help="draw peak MB per batch size")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)  # BATCH:ASKING
@@ -86,7 +93,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     from uniner.engine import NERModel
     from uniner.threads import set_threads
 
-    batch, asking = args.child.split(":")
+    batch, asking, trim = args.child.split(":")
     texts, types = _passages(args.passages, asking == "descriptions")
     set_threads(args.threads)
     baseline = _rss_mb()
@@ -100,6 +107,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "batch_size": int(batch),
         "asking": asking,
+        "trim": trim == "on",
         "baseline_mb": round(baseline),
         "loaded_mb": round(loaded),
         "peak_mb": round(_peak_mb()),
@@ -109,16 +117,18 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _run_child(args: argparse.Namespace, batch: int, asking: str) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--child", f"{batch}:{asking}"]
+def _run_child(args: argparse.Namespace, batch: int, asking: str, trim: bool) -> dict[str, Any]:
+    name = f"{batch}:{asking}:{'on' if trim else 'off'}"
+    command = [sys.executable, __file__, "--child", name]
     command += ["--passages", str(args.passages), "--dtype", args.dtype]
     command += ["--threads", str(args.threads), "--max-new-tokens", str(args.max_new_tokens)]
     for flag in ("model", "adapter"):
         if getattr(args, flag):
             command += [f"--{flag}", getattr(args, flag)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    env = {**os.environ, "UNINER_MALLOC_TRIM": "1" if trim else "0"}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
-        raise RuntimeError(f"the setting {batch}:{asking} failed:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"the setting {name} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return result
 
@@ -131,10 +141,13 @@ def plot(result: dict[str, Any], path: str) -> None:
 
     fig, ax = plt.subplots(figsize=(6.4, 4))
     for asking in ASKINGS:
-        rows = [s for s in result["settings"] if s["asking"] == asking]
-        if rows:
-            sizes = [s["batch_size"] for s in rows]
-            ax.plot(sizes, [s["peak_mb"] for s in rows], marker="o", label=f"peak, {asking}")
+        for trim in (True, False):
+            rows = [s for s in result["settings"] if (s["asking"], s["trim"]) == (asking, trim)]
+            if rows:
+                sizes = [s["batch_size"] for s in rows]
+                label = f"peak, {asking}" + ("" if trim else ", no trim")
+                style = "-" if trim else ":"
+                ax.plot(sizes, [s["peak_mb"] for s in rows], style, marker="o", label=label)
     loaded = result["settings"][0]["loaded_mb"]
     ax.axhline(loaded, color="grey", linestyle="--", label="model loaded")
     ax.set_xscale("log", base=2)
@@ -159,10 +172,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(json.dumps(out))
         return out
     askings = ASKINGS if args.definitions else ASKINGS[:1]
-    settings = [_run_child(args, b, a) for a in askings for b in args.batch_list]
+    settings = [
+        _run_child(args, b, a, t)
+        for t in TRIMS[args.trim]
+        for a in askings
+        for b in args.batch_list
+    ]
     for s in settings:
         print(
-            f"batch {s['batch_size']:>3} {s['asking']:<12} loaded {s['loaded_mb']:>6} MB  "
+            f"batch {s['batch_size']:>3} {s['asking']:<12} trim {'on ' if s['trim'] else 'off'} "
+            f"loaded {s['loaded_mb']:>6} MB  "
             f"peak {s['peak_mb']:>6} MB  {s['s_per_passage']:.3f} s/passage",
             file=sys.stderr,
         )

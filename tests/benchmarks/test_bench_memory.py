@@ -20,23 +20,22 @@ def test_bench_memory_reports_each_setting_and_draws_them(
     plot = tmp_path / "memory.png"
     command = [sys.executable, str(SCRIPT), "--model", str(tiny_model_dir), "--dtype", "float32"]
     command += ["--passages", "2", "--batch-sizes", "1,2", "--max-new-tokens", "4"]
-    command += ["--plot", str(plot)]
+    command += ["--trim", "both", "--plot", str(plot)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.splitlines()[-1])
     assert (result["model"], result["dtype"]) == (str(tiny_model_dir), "float32")
     assert (result["cpu"], result["threads"], result["passages"]) == (cpu_model(), 1, 2)
     settings = result["settings"]
-    assert [(s["batch_size"], s["asking"]) for s in settings] == [
-        (1, "names"),
-        (2, "names"),
-        (1, "descriptions"),
-        (2, "descriptions"),
+    asked = [(size, asking) for asking in ("names", "descriptions") for size in (1, 2)]
+    assert [(s["batch_size"], s["asking"], s["trim"]) for s in settings] == [
+        *[(size, asking, True) for size, asking in asked],
+        *[(size, asking, False) for size, asking in asked],
     ]
     for s in settings:
         assert 0 < s["baseline_mb"] <= s["loaded_mb"] <= s["peak_mb"]
         assert s["s_per_passage"] > 0
-    assert "batch   2 descriptions" in done.stderr
+    assert "batch   2 descriptions trim off" in done.stderr
     assert plot.read_bytes()[:4] == b"\x89PNG"
 
 

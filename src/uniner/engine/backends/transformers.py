@@ -98,6 +98,7 @@ class TransformersBackend(HeldModel):
         from tqdm.auto import tqdm
 
         from uniner.engine.decoding import answer_guess
+        from uniner.engine.memory import release_free_memory
         from uniner.engine.queries import encode_passage
         from uniner.engine.stopping import stop_rule
 
@@ -119,6 +120,7 @@ class TransformersBackend(HeldModel):
                 if opts.draft:
                     for answer, gen in zip(answers[i], gens, strict=True):
                         answer.decoding = gen.decoding()
+            release_free_memory()  # the next batch is longer: see uniner.engine.memory
             bar.update(len(batch))
         bar.close()
         return answers
