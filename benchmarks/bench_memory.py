@@ -3,8 +3,8 @@ batch size and with described types, and what returning freed pages after each b
 each setting in a fresh process.
 
 For N passages of ``zero-shot-uniner/CrossNER_AI.json`` and all of its 14 types, asked by name
-and (``--definitions``, on by default) with SLIMER's definitions of the types (as
-``uniner eval --definitions`` asks them), each (batch size, asking) pair runs in its own process
+and with SLIMER's definitions of the types (as ``uniner eval --definitions`` asks them;
+``--asking`` picks one), each (batch size, asking) pair runs in its own process
 (so its peak is its own): it imports uniner and torch (``baseline_mb``), loads the model
 (``loaded_mb``), calls ``NERModel.predict`` once over the passages and reports the peak resident
 memory (``peak_mb``, the kernel's high-water mark) and the seconds per passage. What a user
@@ -44,7 +44,7 @@ def _args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch-sizes", default="1,8,16,32", help="comma-separated")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument(
-        "--no-definitions", dest="definitions", action="store_false", help="by name only"
+        "--asking", choices=("both", *ASKINGS), default="both", help="by name, described or both"
     )
     parser.add_argument(
         "--trim", choices=tuple(TRIMS), default="both", help="malloc_trim after each batch"
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         out = child(args)
         print(json.dumps(out))
         return out
-    askings = ASKINGS if args.definitions else ASKINGS[:1]
+    askings = ASKINGS if args.asking == "both" else (args.asking,)
     settings = [
         _run_child(args, b, a, t)
         for t in TRIMS[args.trim]

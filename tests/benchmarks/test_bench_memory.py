@@ -44,6 +44,7 @@ def test_bench_memory_reports_each_setting_and_draws_them(
     [
         (["--batch-sizes", "8,x"], "--batch-sizes takes whole numbers"),
         (["--batch-sizes", "0"], "must be positive"),
+        (["--asking", "vaguely"], "invalid choice: 'vaguely'"),
     ],
 )
 def test_bench_memory_refuses_bad_sizes(flags: list[str], message: str) -> None:
