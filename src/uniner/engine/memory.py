@@ -4,10 +4,11 @@ The engine decodes passages shortest first, so each batch asks for larger tensor
 last. glibc's malloc keeps what a batch frees in its heap, and after large blocks are freed it
 raises its threshold for serving requests with fresh pages (up to 32 MB), so the next batch's
 larger tensors are carved from a heap full of holes that are each too small: the resident
-memory climbs batch after batch though nothing leaks. A full zero-shot evaluation with
-definitions (6,467 passages) was killed by the OOM killer at 15.9 GB that way; returning the
-free pages after every batch (``malloc_trim``) keeps the same work near its first batches'
-level (benchmarks/bench_memory.py, docs/engine.md). Where the C library has no
+memory climbs batch after batch though nothing leaks (a full zero-shot evaluation with
+definitions, 6,467 passages, was killed by the OOM killer at 15.9 GB). Returning the free pages
+after every batch (``malloc_trim``) cut the peak of 256 described passages by a quarter of the
+working set, and brings the memory back down between batches (benchmarks/bench_memory.py,
+docs/engine.md "Memory"). Where the C library has no
 ``malloc_trim`` (macOS, musl), this does nothing; ``UNINER_MALLOC_TRIM=0`` turns it off (the
 benchmark's baseline).
 """
