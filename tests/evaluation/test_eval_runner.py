@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from uniner.checkpoints import default_adapter
 from uniner.data import answer_for, load_dataset
 from uniner.errors import DataFormatError
 from uniner.evaluation import EvalConfig, evaluate, evaluate_predictions
@@ -401,6 +402,8 @@ def test_the_run_names_the_model_with_its_adapter(config: Path) -> None:
     model = Oracle()
     model.adapter = "runs/student"  # type: ignore[attr-defined]
     assert run(model, config).config.model == "oracle + runs/student"
+    model.adapter = str(default_adapter())  # type: ignore[attr-defined]
+    assert run(model, config).config.model == "oracle + the default adapter"
 
 
 def test_a_student_retrained_in_the_same_folder_starts_over(config: Path, tmp_path: Path) -> None:

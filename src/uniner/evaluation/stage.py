@@ -220,9 +220,16 @@ def evaluate(
 def _model_name(model: Predictor) -> str:
     """What a run calls its model: its name, with its adapter when it has one (a base model
     and the student trained on it are different models)."""
+    from uniner.checkpoints import default_adapter
+
     name = getattr(model, "name", None) or type(model).__name__
     adapter = getattr(model, "adapter", None)
-    return f"{name} + {adapter}" if adapter else str(name)
+    if not adapter:
+        return str(name)
+    packaged = default_adapter()
+    if packaged is not None and Path(adapter).resolve() == packaged.resolve():
+        adapter = "the default adapter"  # not a path inside site-packages
+    return f"{name} + {adapter}"
 
 
 def evaluate_predictions(
