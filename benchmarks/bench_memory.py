@@ -14,7 +14,7 @@ decoding's working memory ``peak_mb - loaded_mb``. Each setting runs with the en
 with ``--trim both`` (the default), without it (``UNINER_MALLOC_TRIM=0``, the baseline). The
 last line printed is one JSON object; ``--plot PNG`` draws the peaks against the batch size.
 
-    .venv/bin/python benchmarks/bench_memory.py --passages 96 --batch-sizes 8,32 \\
+    .venv/bin/python benchmarks/bench_memory.py --passages 64 --batch-sizes 8,16,32 \\
         --plot docs/img/memory_batch.png
 """
 
@@ -90,10 +90,10 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     """One setting in this process: memory after imports, after loading, at the peak."""
     import torch  # noqa: F401  (its own memory belongs to the baseline)
 
-    from uniner.engine import NERModel
+    from uniner.engine import NERModel, memory
     from uniner.threads import set_threads
 
-    batch, asking, trim = args.child.split(":")
+    batch, asking = args.child.split(":")
     texts, types = _passages(args.passages, asking == "descriptions")
     set_threads(args.threads)
     baseline = _rss_mb()
@@ -107,7 +107,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "batch_size": int(batch),
         "asking": asking,
-        "trim": trim == "on",
+        "trim": memory._malloc_trim() is not None,  # off: UNINER_MALLOC_TRIM=0, from the parent
         "baseline_mb": round(baseline),
         "loaded_mb": round(loaded),
         "peak_mb": round(_peak_mb()),
@@ -118,8 +118,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run_child(args: argparse.Namespace, batch: int, asking: str, trim: bool) -> dict[str, Any]:
-    name = f"{batch}:{asking}:{'on' if trim else 'off'}"
-    command = [sys.executable, __file__, "--child", name]
+    command = [sys.executable, __file__, "--child", f"{batch}:{asking}"]
     command += ["--passages", str(args.passages), "--dtype", args.dtype]
     command += ["--threads", str(args.threads), "--max-new-tokens", str(args.max_new_tokens)]
     for flag in ("model", "adapter"):
@@ -128,7 +127,8 @@ def _run_child(args: argparse.Namespace, batch: int, asking: str, trim: bool) ->
     env = {**os.environ, "UNINER_MALLOC_TRIM": "1" if trim else "0"}
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
-        raise RuntimeError(f"the setting {name} failed:\n{done.stderr[-3000:]}")
+        setting = f"batch {batch}, {asking}, trim {trim}"
+        raise RuntimeError(f"the setting ({setting}) failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return result
 

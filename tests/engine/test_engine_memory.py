@@ -54,9 +54,7 @@ def test_it_can_be_turned_off(monkeypatch: pytest.MonkeyPatch, fresh_lookup: Non
     memory.release_free_memory()  # a no-op, not an error
 
 
-def test_every_decoding_batch_releases(
-    tiny_ner: NERModel, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_every_decoding_batch_releases(tiny_ner: NERModel, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[None] = []
     monkeypatch.setattr(memory, "release_free_memory", lambda: calls.append(None))
     tiny_ner.predict(["Ada met Bob.", "Paris.", "Rome is old."], ["person"], batch_size=2)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 
 def release_free_memory() -> None:
-    """Return the C heap's free pages to the system (a few milliseconds)."""
+    """Return the C heap's free pages to the system (tens of microseconds)."""
     trim = _malloc_trim()
     if trim is not None:
         trim(0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -91,21 +92,23 @@ class RunJournal:
 
     def record(self, name: str, predicted: Dataset, seconds: float) -> None:
         """Write a finished dataset's predictions, then name it finished."""
-        path = self.predictions_path(name)
-        partial = path.with_name(path.name + ".partial")
-        partial.parent.mkdir(parents=True, exist_ok=True)
-        write_dataset(predicted, partial, format="jsonl")
-        os.replace(partial, path)
+        _write_whole(
+            self.predictions_path(name), lambda p: write_dataset(predicted, p, format="jsonl")
+        )
         self.finished[name] = seconds
         self._save()
 
     def _save(self) -> None:
-        path = self.out_dir / PROGRESS_JSON
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        text = json.dumps({"key": self.key, "finished": self.finished}, indent=1)
-        partial.write_text(text + "\n", encoding="utf-8")
-        os.replace(partial, path)  # never a torn progress file
+        text = json.dumps({"key": self.key, "finished": self.finished}, indent=1) + "\n"
+        _write_whole(self.out_dir / PROGRESS_JSON, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def _write_whole(path: Path, write: Callable[[Path], object]) -> None:
+    """``write`` to a temporary beside ``path``, then rename: a crash never leaves half a file."""
+    partial = path.with_name(path.name + ".partial")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    write(partial)
+    os.replace(partial, path)
 
 
 def _files_stamp(path: Path) -> list[tuple[str, int, int]]:
