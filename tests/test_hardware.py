@@ -22,6 +22,8 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
     }
     assert "bf16" in _flags(tmp_path, "Features\t: fp asimd bf16 i8mm")
     assert hardware._cpuinfo_flags(tmp_path / "absent") == frozenset()
+    expected = _flags(tmp_path, "flags\t\t: avx2 fma")
+    assert hardware.cpu_flags(tmp_path / "cpuinfo") == expected == {"avx2", "fma"}
 
 
 def test_cpu_model_is_the_first_cpus_model_name(tmp_path: Path) -> None:
@@ -72,3 +74,20 @@ def test_this_machine_detection_matches_its_flags(monkeypatch: pytest.MonkeyPatc
         assert hardware.cpu_has_native_bf16() == bool({"avx512_bf16", "amx_bf16"} & flags)
     finally:
         hardware.cpu_has_native_bf16.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("flags\t\t: fpu avx2 fma", False),  # an AVX2-only EPYC
+        ("flags\t\t: fpu avx2 avx512f avx512_vnni", True),
+        ("flags\t\t: fpu avx2 avx_vnni", True),
+        ("flags\t\t: fpu avx2 amx_int8 amx_tile", True),
+    ],
+)
+def test_integer_dot_product_units_are_read_from_the_flags(
+    tmp_path: Path, line: str, expected: bool
+) -> None:
+    path = tmp_path / "cpuinfo"
+    path.write_text(f"processor\t: 0\n{line}\n")
+    assert hardware.cpu_has_int8_dot(path) is expected

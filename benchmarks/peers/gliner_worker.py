@@ -80,6 +80,7 @@ def main(request_path: Path, result_path: Path) -> None:
         _log(f"{name}: {facts['params_m']}M parameters, timing {len(texts)} passages in float32")
         result[name] = {**_measure(model, texts, types, torch.float32), **facts}
         result[f"{name}-bf16"] = _try_bfloat16(name, model, texts, types, facts)
+        result[f"{name}-int8"] = _int8(name, model, texts, types, facts)
         del model  # free the small model before the large one is built
     result["environment"] = _environment()
     result_path.write_text(json.dumps(result))
@@ -125,9 +126,13 @@ def _model_facts(model: Any, texts: list[str], types: list[str]) -> dict[str, An
     }
 
 
-def _measure(model: Any, texts: list[str], types: list[str], dtype: torch.dtype) -> dict[str, Any]:
-    """Seconds per passage one passage a call and batched, after one untimed warm-up."""
-    model.model.to(dtype)  # what GLiNER.from_pretrained(dtype=...) does after loading
+def _measure(
+    model: Any, texts: list[str], types: list[str], dtype: torch.dtype | str
+) -> dict[str, Any]:
+    """Seconds per passage one passage a call and batched, after one untimed warm-up
+    (``dtype="int8"``: the model is already quantized)."""
+    if isinstance(dtype, torch.dtype):
+        model.model.to(dtype)  # what GLiNER.from_pretrained(dtype=...) does after loading
     with torch.inference_mode():
         # Warm-up, untimed: thread pool, allocator and kernels for these shapes.
         model.inference(texts, types, threshold=THRESHOLD, batch_size=BATCH_SIZE)
@@ -159,6 +164,19 @@ def _try_bfloat16(
     except (RuntimeError, TypeError, ValueError) as err:
         _log(f"{name}: bfloat16 skipped: {err}")
         return {"skipped": f"{type(err).__name__}: {err}"}
+
+
+def _int8(
+    name: str, model: Any, texts: list[str], types: list[str], facts: dict[str, Any]
+) -> dict[str, Any]:
+    """int8 dynamic quantization of the linear layers, as ``GLiNER.from_pretrained(quantize=True)``
+    applies it (``torch.ao``'s ``quantize_dynamic``; FBGEMM on x86), on the float32 model."""
+    _log(f"{name}: timing {len(texts)} passages with int8 linear layers")
+    model.model.to(torch.float32)
+    model.model = torch.ao.quantization.quantize_dynamic(
+        model.model, {torch.nn.Linear}, dtype=torch.qint8
+    )
+    return {**_measure(model, texts, types, "int8"), **facts}
 
 
 def _environment() -> dict[str, Any]:

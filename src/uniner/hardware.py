@@ -20,6 +20,7 @@ DTYPE_NAMES = ("auto", "float32", "bfloat16", "float16")
 # The engine's choices (``--dtype``): also int8 weights, float32 activations (CPU only).
 ENGINE_DTYPE_NAMES = (*DTYPE_NAMES, "int8")
 _X86_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+_X86_INT8_DOT_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
 
 
 def pick_device(device: str | None = None) -> str:
@@ -52,6 +53,11 @@ def _cpuinfo_flags(path: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
     """The feature flags of the first CPU (``flags`` on x86, ``Features`` on Arm)."""
     value = _cpuinfo_field(("flags", "Features"), path)
     return frozenset(value.split()) if value is not None else frozenset()
+
+
+def cpu_flags(path: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
+    """The first CPU's feature flags, to name beside a speed figure (empty where unknown)."""
+    return _cpuinfo_flags(path)
 
 
 def cpu_model(path: Path = Path("/proc/cpuinfo")) -> str:
@@ -109,3 +115,10 @@ def resolve_dtype(dtype: Any, device: str) -> Any:
 def dtype_name(dtype: Any) -> str:
     """``torch.bfloat16`` -> ``"bfloat16"``."""
     return str(dtype).removeprefix("torch.")
+
+
+@functools.cache
+def cpu_has_int8_dot(path: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this x86 CPU has integer dot-product units (AVX512-VNNI, AVX-VNNI or AMX-INT8),
+    where oneDNN's int8 matmul is fast (:mod:`uniner.engine.quantize`)."""
+    return bool(_cpuinfo_flags(path) & _X86_INT8_DOT_FLAGS)

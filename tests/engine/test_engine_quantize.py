@@ -34,6 +34,26 @@ def test_quantize_int8_keeps_the_output_layer(tiny_model_dir: Path) -> None:
     assert any(isinstance(m, Int8Linear) for m in model.modules())
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_int8_warns_on_a_cpu_without_integer_dot_products(
+    tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> None:
+    import warnings
+
+    from transformers import AutoModelForCausalLM
+
+    import uniner.engine.quantize as quantize
+
+    monkeypatch.setattr(quantize, "cpu_has_int8_dot", lambda: fast)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        quantize_int8(model)
+    messages = [str(w.message) for w in caught if "int8 has no fast kernel" in str(w.message)]
+    assert len(messages) == (0 if fast else 1)
+    assert any(isinstance(m, Int8Linear) for m in model.modules())  # quantized either way
+
+
 def test_the_int8_engine_answers_and_says_so(tiny_model_dir: Path) -> None:
     model = NERModel.from_pretrained(tiny_model_dir, device="cpu", dtype="int8")
     assert model.info()["dtype"] == "int8"

@@ -1,12 +1,15 @@
-"""int8 weights for CPUs without native bfloat16 (``dtype="int8"``).
+"""int8 weights for CPUs with integer dot-product units (``dtype="int8"``).
 
-Where a CPU only emulates bfloat16 (AVX2 EPYCs, most laptops), float32 is the engine's fastest
-float dtype, and its decode steps stream every weight in 4 bytes. :class:`Int8Linear` keeps a
-linear layer's weights in int8, one scale per output row, and quantizes each activation row on
-the fly (its own scale: one outlier token does not flatten the others); the product runs on the
-CPU's integer dot-product instructions (``torch._int_mm``: AVX2, AVX512-VNNI, AMX) and is scaled
-back to float32. It is what ``torch.ao``'s dynamic quantization does, without its deprecated
-quantized tensors, and with a scale per activation row instead of per tensor.
+:class:`Int8Linear` keeps a linear layer's weights in int8, one scale per output row, and
+quantizes each activation row on the fly (its own scale: one outlier token does not flatten the
+others); the product runs on ``torch._int_mm`` and is scaled back to float32. It is fast where
+oneDNN has integer dot-product units (AVX512-VNNI, AVX-VNNI, AMX). On an AVX2-only CPU, the
+kind whose bfloat16 is emulated and where smaller weights would help most, ``torch._int_mm``
+has no fast kernel and runs 9-28x *slower* than float32, so loading warns there. What was tried
+for those CPUs and left out, with the figures (docs/engine.md, ``benchmarks/bench_linear.py``):
+FBGEMM's int8 linear (what ``torch.ao``'s dynamic quantization runs) is fast there, but its one
+7-bit scale per input tensor cost the student 18 F1 points; float16 weights keep every answer
+but were only 3-6% faster, with more resident memory.
 
 The output layer stays float32: its logits decide greedy near-ties (as :mod:`uniner.engine.head`),
 and the embeddings are looked up, not multiplied. docs/engine.md measures speed and F1.
@@ -14,9 +17,12 @@ and the embeddings are looked up, not multiplied. docs/engine.md measures speed 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import torch
+
+from uniner.hardware import cpu_has_int8_dot
 
 INT8 = "int8"
 
@@ -55,7 +61,14 @@ class Int8Linear(torch.nn.Module):
 
 def quantize_int8(model: Any) -> Any:
     """Replace every linear layer of a float32 ``model`` but its output layer by an
-    :class:`Int8Linear` (in place); returns the model."""
+    :class:`Int8Linear` (in place); returns the model. Warns on a CPU where ``torch._int_mm``
+    has no fast kernel (no integer dot-product units)."""
+    if not cpu_has_int8_dot():
+        warnings.warn(
+            "int8 has no fast kernel on this CPU (no AVX512-VNNI, AVX-VNNI or AMX): it runs "
+            "many times slower than float32 here (docs/engine.md); use float32",
+            stacklevel=2,
+        )
     head = model.get_output_embeddings()
     targets = [
         (name, module)
