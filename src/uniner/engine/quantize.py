@@ -5,11 +5,11 @@ quantizes each activation row on the fly (its own scale: one outlier token does 
 others); the product runs on ``torch._int_mm`` and is scaled back to float32. It is fast where
 oneDNN has integer dot-product units (AVX512-VNNI, AVX-VNNI, AMX). On an AVX2-only CPU, the
 kind whose bfloat16 is emulated and where smaller weights would help most, ``torch._int_mm``
-has no fast kernel and runs 9-28x *slower* than float32, so loading warns there. What was tried
+has no fast kernel and runs 7-28x *slower* than float32, so loading warns there. What was tried
 for those CPUs and left out, with the figures (docs/engine.md, ``benchmarks/bench_linear.py``):
 FBGEMM's int8 linear (what ``torch.ao``'s dynamic quantization runs) is fast there, but its one
 7-bit scale per input tensor cost the student 18 F1 points; float16 weights keep every answer
-but were only 3-6% faster, with more resident memory.
+but were only 2-6% faster, with more resident memory.
 
 The output layer stays float32: its logits decide greedy near-ties (as :mod:`uniner.engine.head`),
 and the embeddings are looked up, not multiplied. docs/engine.md measures speed and F1.
