@@ -22,6 +22,7 @@ from typing import Any
 
 import torch
 
+from uniner.errors import UninerWarning
 from uniner.hardware import cpu_has_int8_dot
 
 INT8 = "int8"
@@ -67,6 +68,7 @@ def quantize_int8(model: Any) -> Any:
         warnings.warn(
             "int8 has no fast kernel on this CPU (no AVX512-VNNI, AVX-VNNI or AMX): it runs "
             "many times slower than float32 here (docs/engine.md); use float32",
+            UninerWarning,
             stacklevel=2,
         )
     head = model.get_output_embeddings()
