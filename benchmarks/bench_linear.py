@@ -34,7 +34,7 @@ from typing import Any
 
 import torch
 
-from uniner.engine.quantize import Int8Linear
+from uniner.engine.quantize import Int8Linear, replace_linears
 from uniner.hardware import cpu_flags, cpu_model
 
 KERNELS = ("float32", "float16-weights", "int8-fbgemm", "int8-int-mm")
@@ -48,16 +48,17 @@ class _Packed(torch.nn.Module):
     def __init__(self, layer: torch.nn.Linear, kernel: str) -> None:
         super().__init__()
         self.kernel, self.out_features = kernel, layer.out_features
-        weight = layer.weight.detach().float()
         bias = None if layer.bias is None else layer.bias.detach().float()
         if kernel == "float16-weights":
+            weight = layer.weight.detach().float()
             self.packed = torch.ops.quantized.linear_prepack_fp16(weight, bias)
             return
-        scale = weight.abs().amax(dim=1).clamp(min=1e-12) / 127
+        rounded = Int8Linear(layer)  # the same int8 weights and row scales as dtype="int8"
+        zeros = torch.zeros(rounded.out_features, dtype=torch.long)
         with warnings.catch_warnings():  # torch 2.13 deprecates the quantized tensor used here
             warnings.simplefilter("ignore")
-            quantized = torch.quantize_per_channel(
-                weight, scale.double(), torch.zeros(len(scale), dtype=torch.long), 0, torch.qint8
+            quantized = torch._make_per_channel_quantized_tensor(
+                rounded.weight, rounded.weight_scale.double(), zeros, 0
             )
             self.packed = torch.ops.quantized.linear_prepack(quantized, bias)
 
@@ -128,12 +129,7 @@ def evaluate_kernel(kernel: str, limit: int, model_name: str | None = None) -> d
     from uniner.evaluation import evaluate
 
     ner = NERModel.from_pretrained(model_name, dtype="float32")
-    model = ner.model
-    head = model.get_output_embeddings()
-    for name, module in list(model.named_modules()):
-        if isinstance(module, torch.nn.Linear) and module is not head:
-            parent, _, child = name.rpartition(".")
-            setattr(model.get_submodule(parent), child, convert(module, kernel))
+    replace_linears(ner.model, lambda layer: convert(layer, kernel))
     started = time.perf_counter()
     result = evaluate(ner, "zero-shot", limit=limit, batch_size=16, progress=False)
     return {

@@ -10,7 +10,7 @@ from uniner import hardware
 def _flags(tmp_path: Path, line: str) -> frozenset[str]:
     path = tmp_path / "cpuinfo"
     path.write_text(f"processor\t: 0\nvendor_id\t: Whatever\n{line}\n\nprocessor\t: 1\n")
-    return hardware._cpuinfo_flags(path)
+    return hardware.cpu_flags(path)
 
 
 def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
@@ -21,7 +21,7 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
         "avx512_bf16",
     }
     assert "bf16" in _flags(tmp_path, "Features\t: fp asimd bf16 i8mm")
-    assert hardware._cpuinfo_flags(tmp_path / "absent") == frozenset()
+    assert hardware.cpu_flags(tmp_path / "absent") == frozenset()
     expected = _flags(tmp_path, "flags\t\t: avx2 fma")
     assert hardware.cpu_flags(tmp_path / "cpuinfo") == expected == {"avx2", "fma"}
 
@@ -69,7 +69,7 @@ def test_this_machine_detection_matches_its_flags(monkeypatch: pytest.MonkeyPatc
     if platform.system() != "Linux" or platform.machine() != "x86_64":
         pytest.skip("the flags check is written for Linux x86-64")
     hardware.cpu_has_native_bf16.cache_clear()
-    flags = hardware._cpuinfo_flags()
+    flags = hardware.cpu_flags()
     try:
         assert hardware.cpu_has_native_bf16() == bool({"avx512_bf16", "amx_bf16"} & flags)
     finally:

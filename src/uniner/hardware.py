@@ -41,7 +41,7 @@ def cpu_has_native_bf16() -> bool:
     machine = platform.machine().lower()
     if platform.system() == "Darwin":
         return _sysctl("hw.optional.arm.FEAT_BF16") == "1"
-    flags = _cpuinfo_flags()
+    flags = cpu_flags()
     if machine in ("x86_64", "amd64", "i686"):
         return bool(flags & _X86_BF16_FLAGS)
     if machine in ("aarch64", "arm64"):
@@ -49,15 +49,10 @@ def cpu_has_native_bf16() -> bool:
     return False
 
 
-def _cpuinfo_flags(path: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
+def cpu_flags(path: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
     """The feature flags of the first CPU (``flags`` on x86, ``Features`` on Arm)."""
     value = _cpuinfo_field(("flags", "Features"), path)
     return frozenset(value.split()) if value is not None else frozenset()
-
-
-def cpu_flags(path: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
-    """The first CPU's feature flags, to name beside a speed figure (empty where unknown)."""
-    return _cpuinfo_flags(path)
 
 
 def cpu_model(path: Path = Path("/proc/cpuinfo")) -> str:
@@ -121,4 +116,4 @@ def dtype_name(dtype: Any) -> str:
 def cpu_has_int8_dot(path: Path = Path("/proc/cpuinfo")) -> bool:
     """Whether this x86 CPU has integer dot-product units (AVX512-VNNI, AVX-VNNI or AMX-INT8),
     where oneDNN's int8 matmul is fast (:mod:`uniner.engine.quantize`)."""
-    return bool(_cpuinfo_flags(path) & _X86_INT8_DOT_FLAGS)
+    return bool(cpu_flags(path) & _X86_INT8_DOT_FLAGS)

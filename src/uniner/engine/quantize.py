@@ -18,6 +18,7 @@ and the embeddings are looked up, not multiplied. docs/engine.md measures speed 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -71,6 +72,12 @@ def quantize_int8(model: Any) -> Any:
             UninerWarning,
             stacklevel=2,
         )
+    return replace_linears(model, Int8Linear)
+
+
+def replace_linears(model: Any, convert: Callable[[torch.nn.Linear], torch.nn.Module]) -> Any:
+    """Replace every linear layer of ``model`` but its output layer by ``convert(layer)`` (in
+    place); returns the model. The output layer's logits decide greedy near-ties: it stays."""
     head = model.get_output_embeddings()
     targets = [
         (name, module)
@@ -80,5 +87,5 @@ def quantize_int8(model: Any) -> Any:
     for name, module in targets:
         parent_name, _, child = name.rpartition(".")
         parent = model.get_submodule(parent_name) if parent_name else model
-        setattr(parent, child, Int8Linear(module))
+        setattr(parent, child, convert(module))
     return model
